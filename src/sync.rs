@@ -1,6 +1,8 @@
 //! Pollers, the outbox dispatcher and the messages they send to the single
 //! state owner (the app loop). Tasks never touch UI state directly.
 
+pub mod apply;
 pub mod messages;
 
+pub use apply::apply_outcome;
 pub use messages::{CommandResult, PollData, PollOutcome};
