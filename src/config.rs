@@ -167,11 +167,15 @@ fn build_profile(
         let v = env(key).or(file).ok_or_else(|| {
             invalid(format!(
                 "no URL for {}: set it in the profile or ${key} (or try `mops demo`)",
-                key.trim_start_matches("MOPS_").trim_end_matches("_URL").to_lowercase()
+                key.trim_start_matches("MOPS_")
+                    .trim_end_matches("_URL")
+                    .to_lowercase()
             ))
         })?;
         if !(v.starts_with("http://") || v.starts_with("https://")) {
-            return Err(invalid(format!("{key} must start with http:// or https://")));
+            return Err(invalid(format!(
+                "{key} must start with http:// or https://"
+            )));
         }
         Ok(v.trim_end_matches('/').to_string())
     };
@@ -208,7 +212,9 @@ fn build_profile(
             .unwrap_or_else(|| "operator".into()),
         production: pf.production.unwrap_or(false),
         readonly: cli.readonly || pf.readonly.unwrap_or(false),
-        theme: env("MOPS_THEME").or(pf.theme).unwrap_or_else(|| "dark".into()),
+        theme: env("MOPS_THEME")
+            .or(pf.theme)
+            .unwrap_or_else(|| "dark".into()),
         poll,
         stale_after: chrono::Duration::seconds(pf.stale_after_secs.unwrap_or(120) as i64),
         data_dir: cli
@@ -224,10 +230,12 @@ fn resolve_token(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Secret, ConfigError> {
     if let Some(var) = &pf.token_env {
-        return env(var).map(Secret::new).ok_or_else(|| ConfigError::Invalid {
-            profile: String::new(),
-            detail: format!("token_env names ${var}, which is not set"),
-        });
+        return env(var)
+            .map(Secret::new)
+            .ok_or_else(|| ConfigError::Invalid {
+                profile: String::new(),
+                detail: format!("token_env names ${var}, which is not set"),
+            });
     }
     if let Some(path) = &pf.token_file {
         return read_token_file(path);

@@ -51,7 +51,10 @@ actor = "ana"
     assert_eq!(p.endpoints.crm, "http://override:1/crm");
     assert_eq!(p.endpoints.token.expose(), "s3cret");
     assert_eq!(p.actor, "ana");
-    assert!(!format!("{p:?}").contains("s3cret"), "token leaked into Debug");
+    assert!(
+        !format!("{p:?}").contains("s3cret"),
+        "token leaked into Debug"
+    );
 }
 
 #[test]
@@ -66,7 +69,11 @@ fn world_readable_token_file_is_refused() {
 #[test]
 fn bad_config_names_file_and_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write(dir.path(), "c.toml", "[profiles.x]\nmarketing_ur = 'typo'\n");
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        "[profiles.x]\nmarketing_ur = 'typo'\n",
+    );
     let cli = Overrides {
         config: Some(cfg.clone()),
         profile: Some("x".into()),

@@ -181,8 +181,8 @@ impl HttpClient {
         actor: &str,
         token: &Secret,
     ) -> Result<Reply<T>, HttpError> {
-        let parsed =
-            reqwest::Url::parse(url).map_err(|e| HttpError::Invalid(format!("bad URL {url}: {e}")))?;
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| HttpError::Invalid(format!("bad URL {url}: {e}")))?;
         let host = host_key(&parsed);
         self.before_request(&host, url).await?;
         let req = self
@@ -312,7 +312,11 @@ fn host_key(url: &reqwest::Url) -> String {
 
 fn transport_error(url: &str, e: reqwest::Error) -> HttpError {
     if e.is_timeout() {
-        let phase = if e.is_connect() { "connect" } else { "response" };
+        let phase = if e.is_connect() {
+            "connect"
+        } else {
+            "response"
+        };
         HttpError::Timeout {
             url: url.into(),
             phase,
@@ -398,7 +402,10 @@ fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, HttpError> {
 }
 
 fn snippet(body: &[u8]) -> String {
-    crate::domain::sanitize::clean_with_limit(&String::from_utf8_lossy(&body[..body.len().min(60)]), 60)
+    crate::domain::sanitize::clean_with_limit(
+        &String::from_utf8_lossy(&body[..body.len().min(60)]),
+        60,
+    )
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date.
@@ -410,4 +417,32 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = at.with_timezone(&Utc) - Utc::now();
     Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_http_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "17".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(17)));
+        let at = (Utc::now() + chrono::Duration::seconds(30))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        h.insert(header::RETRY_AFTER, at.parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn secret_is_redacted() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
 }

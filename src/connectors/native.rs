@@ -138,7 +138,10 @@ impl NativeClient {
 
     /// The exact request a command turns into: (URL, JSON body). Used for
     /// sending and for showing the operator what will happen.
-    pub fn request_for(&self, cmd: &OperatorCommand) -> Result<(String, serde_json::Value), HttpError> {
+    pub fn request_for(
+        &self,
+        cmd: &OperatorCommand,
+    ) -> Result<(String, serde_json::Value), HttpError> {
         let reason = cmd.reason.clone().unwrap_or_default();
         let m = &self.ep.marketing;
         Ok(match &cmd.kind {

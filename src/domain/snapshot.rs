@@ -114,7 +114,9 @@ impl Snapshot {
             .values()
             .filter_map(|f| Some((f.server_time?, f.fetched_at?)))
             .max_by_key(|(server, _)| *server)
-            .map_or(wall, |(server, fetched)| server + (wall - fetched).max(Duration::zero()))
+            .map_or(wall, |(server, fetched)| {
+                server + (wall - fetched).max(Duration::zero())
+            })
     }
 
     pub fn freshness(&self, s: System) -> Freshness {

@@ -63,9 +63,8 @@ pub fn spawn_pollers(
                 let from = *since.lock().unwrap_or_else(|p| p.into_inner());
                 async move {
                     let campaigns = client.campaigns().await?;
-                    let start = from.unwrap_or_else(|| {
-                        campaigns.as_of.unwrap_or_else(Utc::now) - backfill
-                    });
+                    let start =
+                        from.unwrap_or_else(|| campaigns.as_of.unwrap_or_else(Utc::now) - backfill);
                     let metrics = client.metrics_since(start).await?;
                     Ok((campaigns, metrics))
                 }
