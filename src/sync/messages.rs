@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ApprovalRequest, Campaign, InventoryLevel, MetricSample, OperatorCommand, SyncFailure,
-    SyncJob, System,
+    ApprovalRequest, Campaign, InventoryLevel, MetricSample, OperatorCommand, SyncFailure, SyncJob,
+    System,
 };
 
 /// What one poll of one source produced, sent by value to the state owner.
