@@ -12,6 +12,10 @@ pub mod anomaly;
 pub mod baseline;
 mod engine;
 pub mod health;
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
 pub mod throttle;
 
 use serde::{Deserialize, Serialize};

@@ -297,3 +297,148 @@ impl Tracked {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::testkit::t0;
+
+    fn obs(score: f64) -> Observation {
+        Observation {
+            fingerprint: "c1/ctr".into(),
+            campaign_id: Some("c1".into()),
+            signal: "ctr".into(),
+            severity: Severity::Warning,
+            observed: 0.003,
+            expected_low: 0.018,
+            expected_high: 0.026,
+            baseline: "hour-of-day baseline, 6 pts".into(),
+            score,
+            summary: "CTR 0.30% vs expected 1.8%–2.6% (hour-of-day baseline, 6 pts)".into(),
+        }
+    }
+
+    /// Feed anomalous (A) / clean (.) evaluations one minute apart and
+    /// return the state letter after each: P(ending) F(iring) R(esolved) -(none).
+    fn run(steps: &str, p: &LifecyclePolicy) -> String {
+        let mut book = AlertBook::default();
+        let mut out = String::new();
+        for (i, c) in steps.chars().enumerate() {
+            let now = t0() + Duration::minutes(i as i64);
+            let anomalies = if c == 'A' { vec![obs(0.9)] } else { vec![] };
+            book.advance(anomalies, now, p);
+            out.push(match book.tracked.get("c1/ctr").map(|t| t.alert.state) {
+                None => '-',
+                Some(AlertState::Pending) => 'P',
+                Some(AlertState::Firing) => 'F',
+                Some(AlertState::Resolved) => 'R',
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn life_cycle_table() {
+        let d = LifecyclePolicy::default();
+        let cases = [
+            ("blip is dropped", "A..", "P--"),
+            (
+                "fires after hold, resolves after 3 clean",
+                "AAA...A",
+                "PFFFFRP",
+            ),
+            ("clean streak broken keeps firing", "AA..A...", "PFFFFFFR"),
+            ("quiet", "....", "----"),
+        ];
+        for (name, steps, want) in cases {
+            assert_eq!(run(steps, &d), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn hold_by_minutes_fires_slow_evaluations() {
+        let p = LifecyclePolicy {
+            hold_evaluations: 100,
+            hold_minutes: 3,
+            ..LifecyclePolicy::default()
+        };
+        assert_eq!(run("AAAA", &p), "PPPF");
+    }
+
+    #[test]
+    fn flapping_keeps_firing_and_says_so() {
+        let p = LifecyclePolicy {
+            hold_evaluations: 1,
+            resolve_evaluations: 1,
+            flap_max_transitions: 4,
+            flap_window_minutes: 30,
+            ..LifecyclePolicy::default()
+        };
+        // Without suppression this would go F R F R F R ...
+        let got = run("A.A.A.A.A.", &p);
+        assert_eq!(got, "FRFFFFFFFF", "{got}");
+        let mut book = AlertBook::default();
+        for (i, c) in "A.A.A.".chars().enumerate() {
+            let a = if c == 'A' { vec![obs(0.9)] } else { vec![] };
+            book.advance(a, t0() + Duration::minutes(i as i64), &p);
+        }
+        assert!(book.is_flapping("c1/ctr"));
+        assert!(book.visible(t0())[0].summary.ends_with("— flapping"));
+        // A whole window of calm resolves it.
+        for m in 6..40 {
+            book.advance(vec![], t0() + Duration::minutes(m), &p);
+        }
+        assert_eq!(
+            book.tracked.get("c1/ctr").map(|t| t.alert.state),
+            Some(AlertState::Resolved)
+        );
+    }
+
+    #[test]
+    fn acknowledge_and_silence() {
+        let p = LifecyclePolicy::default();
+        let mut book = AlertBook::default();
+        assert!(!book.acknowledge("c1/ctr", "ana"));
+        assert!(!book.silence("c1/ctr", "ana", "known", t0()));
+        book.advance(vec![obs(0.9)], t0(), &p);
+        book.advance(vec![obs(0.9)], t0() + Duration::minutes(1), &p);
+        assert!(book.acknowledge("c1/ctr", "ana"));
+        assert_eq!(book.visible(t0())[0].acked_by.as_deref(), Some("ana"));
+        let until = t0() + Duration::hours(1);
+        assert!(book.silence("c1/ctr", "bob", "vendor incident", until));
+        assert!(book.visible(t0()).is_empty());
+        let silenced = book.silenced(t0());
+        assert_eq!(silenced[0].1.by, "bob");
+        assert_eq!(silenced[0].1.reason, "vendor incident");
+        // The silence ends on its own.
+        assert_eq!(book.visible(until).len(), 1);
+        // Resolve then re-fire: the new incident needs a new ack.
+        for m in 2..6 {
+            book.advance(vec![], t0() + Duration::minutes(m), &p);
+        }
+        book.advance(vec![obs(0.9)], t0() + Duration::minutes(7), &p);
+        let a = &book.visible(until)[0];
+        assert_eq!(a.state, AlertState::Pending);
+        assert_eq!(a.acked_by, None);
+        assert_eq!(a.since, t0() + Duration::minutes(7));
+    }
+
+    #[test]
+    fn resolved_alerts_age_out() {
+        let p = LifecyclePolicy::default();
+        let mut book = AlertBook::default();
+        for m in 0..2 {
+            book.advance(vec![obs(0.9)], t0() + Duration::minutes(m), &p);
+        }
+        for m in 2..5 {
+            book.advance(vec![], t0() + Duration::minutes(m), &p);
+        }
+        assert_eq!(book.visible(t0())[0].state, AlertState::Resolved);
+        book.advance(
+            vec![],
+            t0() + Duration::minutes(5 + p.resolved_retention_minutes),
+            &p,
+        );
+        assert!(book.visible(t0()).is_empty());
+    }
+}

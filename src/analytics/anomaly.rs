@@ -363,3 +363,187 @@ pub fn evaluate_campaign(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::testkit::{Shape, bucket, hours, t0};
+    use chrono::Duration;
+
+    fn history(n: i64, shape: Shape) -> Vec<HourBucket> {
+        (0..n)
+            .map(|h| bucket(t0() + hours(h), shape, 1.0))
+            .collect()
+    }
+
+    fn find(fs: &[Finding], s: Signal) -> Option<&Finding> {
+        fs.iter().find(|f| f.signal == s)
+    }
+
+    #[test]
+    fn score_is_logistic_in_unit_interval() {
+        let p = AnomalyPolicy::default();
+        let cases = [
+            (0.0, 0.0, 0.01),
+            (3.5, 0.5, 0.5),
+            (-3.5, 0.5, 0.5),
+            (8.0, 0.99, 1.0),
+            (f64::NAN, 0.0, 0.0),
+            (f64::INFINITY, 1.0, 1.0),
+        ];
+        for (z, lo, hi) in cases {
+            let s = p.score(z);
+            assert!((lo..=hi).contains(&s), "z {z} => {s}");
+        }
+    }
+
+    /// (case, newest bucket's shape, minutes into its hour, signals flagged).
+    #[test]
+    fn newest_bucket_table() {
+        let base = Shape::default();
+        let cases: &[(&str, Shape, i64, &[Signal])] = &[
+            ("steady", base, 60, &[]),
+            (
+                "ctr collapse",
+                Shape { ctr: 0.004, ..base },
+                60,
+                &[Signal::Ctr],
+            ),
+            (
+                "ctr surge is not a problem",
+                Shape { ctr: 0.08, ..base },
+                60,
+                &[],
+            ),
+            (
+                "bounce spike",
+                Shape {
+                    bounce: 0.08,
+                    ..base
+                },
+                60,
+                &[Signal::BounceRate],
+            ),
+            (
+                "sends drop",
+                Shape {
+                    sends: 300.0,
+                    ..base
+                },
+                60,
+                &[Signal::Sends, Signal::Spend],
+            ),
+            ("partial hour on pace", base, 30, &[]),
+            (
+                "partial hour twice the pace",
+                Shape {
+                    sends: 4000.0,
+                    ..base
+                },
+                30,
+                &[Signal::Sends, Signal::Spend],
+            ),
+            (
+                "too early in the hour for volumes",
+                Shape {
+                    sends: 4000.0,
+                    ..base
+                },
+                5,
+                &[],
+            ),
+        ];
+        let p = AnomalyPolicy::default();
+        let mut w = SeasonalWindow::new(p.baseline);
+        for (name, shape, minutes, want) in cases {
+            let mut h = history(24 * 6, base);
+            let ts = t0() + hours(24 * 6);
+            let fraction = *minutes as f64 / 60.0;
+            h.push(bucket(ts, *shape, fraction));
+            let now = ts + Duration::minutes(*minutes);
+            let fs = evaluate_campaign(&h, now, &p, &mut w, true);
+            let flagged: Vec<Signal> = fs
+                .iter()
+                .filter(|f| f.anomalous)
+                .map(|f| f.signal)
+                .collect();
+            assert_eq!(flagged, want.to_vec(), "{name}");
+            assert!(fs.iter().all(|f| (0.0..=1.0).contains(&f.score)), "{name}");
+        }
+    }
+
+    #[test]
+    fn summary_names_band_and_baseline() {
+        let p = AnomalyPolicy::default();
+        let mut h = history(24 * 6, Shape::default());
+        let ts = t0() + hours(24 * 6);
+        h.push(bucket(
+            ts,
+            Shape {
+                ctr: 0.003,
+                ..Shape::default()
+            },
+            1.0,
+        ));
+        let fs = evaluate_campaign(
+            &h,
+            ts + hours(1),
+            &p,
+            &mut SeasonalWindow::new(p.baseline),
+            true,
+        );
+        let f = find(&fs, Signal::Ctr).expect("ctr scored");
+        assert_eq!(
+            f.expectation.kind,
+            crate::analytics::baseline::BaselineKind::HourOfDay
+        );
+        assert_eq!(f.expectation.points, 6);
+        assert!(
+            f.summary().starts_with("CTR 0.30% vs expected "),
+            "{}",
+            f.summary()
+        );
+        assert!(
+            f.summary().ends_with("(hour-of-day baseline, 6 pts)"),
+            "{}",
+            f.summary()
+        );
+        assert!(f.low < 0.02 && 0.02 < f.high);
+    }
+
+    #[test]
+    fn tiny_denominators_never_alarm() {
+        let p = AnomalyPolicy::default();
+        let mut h = history(48, Shape::default());
+        let ts = t0() + hours(48);
+        // 50 sends with zero clicks and a 40% bounce rate: too small to judge.
+        h.push(bucket(
+            ts,
+            Shape {
+                sends: 50.0,
+                ctr: 0.0,
+                bounce: 0.4,
+            },
+            1.0,
+        ));
+        let fs = evaluate_campaign(
+            &h,
+            ts + hours(1),
+            &p,
+            &mut SeasonalWindow::new(p.baseline),
+            false,
+        );
+        assert!(fs.is_empty(), "{fs:?}");
+    }
+
+    #[test]
+    fn warm_up_and_stale_data_give_no_findings() {
+        let p = AnomalyPolicy::default();
+        let mut w = SeasonalWindow::new(p.baseline);
+        let short = history(5, Shape::default());
+        assert!(evaluate_campaign(&short, t0() + hours(5), &p, &mut w, true).is_empty());
+        let long = history(48, Shape::default());
+        assert!(!evaluate_campaign(&long, t0() + hours(48), &p, &mut w, true).is_empty());
+        assert!(evaluate_campaign(&long, t0() + hours(51), &p, &mut w, true).is_empty());
+    }
+}

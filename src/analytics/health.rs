@@ -227,3 +227,183 @@ fn sync(i: &Inputs<'_>, p: &HealthPolicy, out: &mut Vec<(f64, String)>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::testkit::{Rng, Shape, bucket, campaign, hours, t0};
+    use crate::domain::{SyncStatus, System};
+
+    fn alert(state: AlertState, severity: Severity) -> Alert {
+        Alert {
+            fingerprint: "c1/ctr".into(),
+            campaign_id: Some("c1".into()),
+            signal: "ctr".into(),
+            severity,
+            state,
+            observed: 0.003,
+            expected_low: 0.018,
+            expected_high: 0.026,
+            baseline: "hour-of-day baseline, 6 pts".into(),
+            score: 0.99,
+            since: t0(),
+            summary: "CTR 0.30% vs expected 1.8%–2.6%".into(),
+            acked_by: None,
+        }
+    }
+
+    fn throttle(level: ThrottleLevel) -> Throttle {
+        Throttle {
+            campaign_id: "c1".into(),
+            level,
+            factor: 0.5,
+            sku: "A".into(),
+            projected: 10.0,
+            days_of_cover: Some(1.0),
+            rule: "A: cover < 2d => paused".into(),
+        }
+    }
+
+    fn job(status: SyncStatus) -> SyncJob {
+        SyncJob {
+            id: "j1".into(),
+            name: "CRM→Marketing audiences".into(),
+            source: System::Crm,
+            target: System::Marketing,
+            status,
+            last_success: None,
+            last_attempt: None,
+            failing_since: Some(t0()),
+            error: Some("HTTP 503".into()),
+            retries: 3,
+            next_retry: None,
+        }
+    }
+
+    /// Health of a 20-day-old campaign (a third of its 60-day flight).
+    fn health(
+        spend: f64,
+        bounce: f64,
+        alerts: &[&Alert],
+        t: Option<&Throttle>,
+        jobs: &[&SyncJob],
+    ) -> Health {
+        let mut c = campaign("c1", &[]);
+        c.spend = spend;
+        let shape = Shape {
+            bounce,
+            ..Shape::default()
+        };
+        let history: Vec<_> = (0..24)
+            .map(|h| bucket(t0() - hours(24 - h), shape, 1.0))
+            .collect();
+        let i = Inputs {
+            campaign: &c,
+            history: &history,
+            findings: &[],
+            alerts,
+            throttle: t,
+            failing_jobs: jobs,
+            now: t0(),
+        };
+        score(&i, &HealthPolicy::default())
+    }
+
+    #[test]
+    fn penalties_table() {
+        let on_pace = 100_000.0 / 3.0;
+        let firing = alert(AlertState::Firing, Severity::Critical);
+        let pending = alert(AlertState::Pending, Severity::Warning);
+        let paused = throttle(ThrottleLevel::Paused);
+        let failing = job(SyncStatus::Failed);
+        // (case, health, expected score, first reason starts with)
+        let cases: Vec<(&str, Health, u8, &str)> = vec![
+            ("all good", health(on_pace, 0.01, &[], None, &[]), 100, ""),
+            (
+                "over-pacing",
+                health(on_pace * 1.5, 0.01, &[], None, &[]),
+                82,
+                "Over-pacing",
+            ),
+            (
+                "under-pacing",
+                health(on_pace * 0.5, 0.01, &[], None, &[]),
+                82,
+                "Under-pacing",
+            ),
+            (
+                "poor delivery",
+                health(on_pace, 0.2, &[], None, &[]),
+                70,
+                "Delivery rate 80.0%",
+            ),
+            (
+                "firing critical",
+                health(on_pace, 0.01, &[&firing], None, &[]),
+                75,
+                "firing alert: CTR",
+            ),
+            (
+                "pending",
+                health(on_pace, 0.01, &[&pending], None, &[]),
+                96,
+                "pending alert",
+            ),
+            (
+                "paused by stock",
+                health(on_pace, 0.01, &[], Some(&paused), &[]),
+                80,
+                "Stock paused: 1.0d",
+            ),
+            (
+                "failing feed",
+                health(on_pace, 0.01, &[], None, &[&failing, &failing, &failing]),
+                84,
+                "Sync job CRM→Marketing",
+            ),
+        ];
+        for (name, h, want, first) in cases {
+            assert_eq!(h.score, want, "{name}: {:?}", h.reasons);
+            assert_eq!(h.reasons.is_empty(), want == 100, "{name}");
+            if want < 100 {
+                assert!(h.reasons[0].starts_with(first), "{name}: {:?}", h.reasons);
+            }
+        }
+    }
+
+    #[test]
+    fn acked_alerts_weigh_half_and_worst_reason_comes_first() {
+        let mut acked = alert(AlertState::Firing, Severity::Critical);
+        acked.acked_by = Some("ana".into());
+        let paused = throttle(ThrottleLevel::Paused);
+        let h = health(100_000.0 / 3.0, 0.01, &[&acked], Some(&paused), &[]);
+        assert_eq!(h.score, 67);
+        assert!(h.reasons[0].starts_with("Stock paused"), "{:?}", h.reasons);
+    }
+
+    #[test]
+    fn reasons_never_empty_below_100() {
+        let mut rng = Rng::new(7);
+        let firing = alert(AlertState::Firing, Severity::Warning);
+        let throttled = throttle(ThrottleLevel::Throttled);
+        let failing = job(SyncStatus::Retrying);
+        for _ in 0..300 {
+            let spend = 100_000.0 / 3.0 * (0.5 + rng.unit());
+            let bounce = rng.unit() * 0.3;
+            let alerts: Vec<&Alert> = if rng.unit() < 0.3 {
+                vec![&firing]
+            } else {
+                vec![]
+            };
+            let t = (rng.unit() < 0.3).then_some(&throttled);
+            let jobs: Vec<&SyncJob> = if rng.unit() < 0.3 {
+                vec![&failing]
+            } else {
+                vec![]
+            };
+            let h = health(spend, bounce, &alerts, t, &jobs);
+            assert!(h.score <= 100);
+            assert_eq!(h.score < 100, !h.reasons.is_empty(), "{h:?}");
+        }
+    }
+}

@@ -183,3 +183,95 @@ pub fn apply_override(t: &mut Throttle, o: &Override, policy: &ThrottlePolicy) {
         o.reason
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::testkit::{Rng, campaign, stock};
+    use ThrottleLevel::{Full, Paused, Throttled};
+
+    #[test]
+    fn next_level_table() {
+        let p = ThrottlePolicy::default();
+        // (cover, previous level, expected level)
+        let cases = [
+            (Some(10.0), Full, Full),
+            (Some(4.9), Full, Throttled),
+            (Some(1.9), Full, Paused),
+            (Some(1.9), Throttled, Paused),
+            (Some(2.5), Paused, Paused), // needs >= 3 to leave paused
+            (Some(3.0), Paused, Throttled),
+            (Some(5.5), Throttled, Throttled), // needs >= 6 to leave throttled
+            (Some(6.0), Throttled, Full),
+            (Some(6.5), Paused, Full),
+            (Some(5.5), Paused, Throttled),
+            (None, Paused, Full), // nothing selling: unbounded cover
+        ];
+        for (cover, prev, want) in cases {
+            assert_eq!(
+                p.next_level(cover, prev),
+                want,
+                "cover {cover:?} from {prev:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oscillating_cover_does_not_flap() {
+        let p = ThrottlePolicy::default();
+        for (threshold, settled) in [
+            (p.pause_below_days, Paused),
+            (p.throttle_below_days, Throttled),
+        ] {
+            let mut rng = Rng::new(threshold as u64);
+            let mut level = if settled == Paused { Throttled } else { Full };
+            let mut changes = 0;
+            for i in 0..500 {
+                // First dip is below the threshold, then wobble within the margin.
+                let cover = if i == 0 {
+                    threshold - 0.5
+                } else {
+                    threshold + rng.noise(0.9)
+                };
+                let next = p.next_level(Some(cover), level);
+                changes += usize::from(next != level);
+                level = next;
+            }
+            assert_eq!((changes, level), (1, settled), "around {threshold}d");
+        }
+    }
+
+    #[test]
+    fn worst_sku_summed_over_warehouses_decides() {
+        let p = ThrottlePolicy::default();
+        let levels = vec![
+            stock("A", "AMS", 30.0, 5.0),
+            stock("A", "BER", 30.0, 5.0), // A: 60 / 10 = 6 days
+            stock("B", "AMS", 9.0, 6.0),  // B: 1.5 days
+            stock("C", "AMS", 0.0, 0.0),  // C: not selling
+        ];
+        let idx = stock_by_sku(&levels);
+        let t = decide(&campaign("c1", &["A", "B", "C", "Z"]), &idx, Full, &p).expect("has stock");
+        assert_eq!((t.level, t.sku.as_str(), t.factor), (Paused, "B", 0.0));
+        assert_eq!(t.days_of_cover, Some(1.5));
+        assert_eq!(t.rule, "B: cover < 2d => paused");
+        let only_a = decide(&campaign("c2", &["A"]), &idx, Full, &p).expect("has stock");
+        assert_eq!((only_a.level, only_a.factor), (Full, 1.0));
+        let held = decide(&campaign("c2", &["A"]), &idx, Throttled, &p).expect("has stock");
+        assert_eq!(held.level, Full, "6d clears 5d + 1d");
+        assert!(decide(&campaign("c3", &["Z"]), &idx, Full, &p).is_none());
+    }
+
+    #[test]
+    fn rule_text_mentions_hysteresis_when_held() {
+        let p = ThrottlePolicy::default();
+        let levels = vec![stock("A", "AMS", 55.0, 10.0)];
+        let idx = stock_by_sku(&levels);
+        let t = decide(&campaign("c1", &["A"]), &idx, Throttled, &p).expect("has stock");
+        assert_eq!(t.level, Throttled);
+        assert_eq!(
+            t.rule,
+            "A: cover < 5d + 1d hysteresis => stays throttled 50%"
+        );
+    }
+}
