@@ -175,3 +175,85 @@ pub fn finalize(raw: [f64; 8]) -> [f64; 8] {
     v[M::Spend.index()] = (raw[M::Spend.index()] * 100.0).round() / 100.0;
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::world::catalog::Catalog;
+    use chrono::TimeZone;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn buckets_keep_the_funnel_and_grow_within_the_hour() {
+        let cat = Catalog::generate(5, 80, start());
+        let incidents = Incidents::default();
+        for (i, spec) in cat.campaigns.iter().enumerate() {
+            let c = Ctx {
+                seed: 5,
+                index: i,
+                spec,
+                pauses: &[],
+                switch_at: None,
+                incidents: &incidents,
+            };
+            for h in -30..3 {
+                let hour = start() + Duration::hours(h);
+                let full = c.bucket(hour, hour + Duration::hours(2));
+                let part = c.bucket(hour, hour + Duration::minutes(20));
+                use MetricKind as M;
+                let v = |b: &[f64; 8], m: M| b[m.index()];
+                assert!(v(&full, M::Deliveries) <= v(&full, M::Sends));
+                assert!(v(&full, M::Opens) <= v(&full, M::Deliveries));
+                assert!(v(&full, M::Clicks) <= v(&full, M::Opens));
+                assert_eq!(
+                    v(&full, M::Bounces),
+                    v(&full, M::Sends) - v(&full, M::Deliveries)
+                );
+                assert!(
+                    part.iter().zip(&full).all(|(p, f)| p <= f),
+                    "{part:?} > {full:?}"
+                );
+                if !spec.overlaps(hour, hour + Duration::hours(1)) {
+                    assert!(full.iter().all(|x| *x == 0.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pause_zeroes_the_rest_of_the_hour() {
+        let cat = Catalog::generate(5, 12, start());
+        let incidents = Incidents::default();
+        let hour = start();
+        let pauses = [Pause {
+            from: hour + Duration::minutes(30),
+            by: "x".into(),
+            to: None,
+        }];
+        let free = Ctx {
+            seed: 5,
+            index: 0,
+            spec: &cat.campaigns[0],
+            pauses: &[],
+            switch_at: None,
+            incidents: &incidents,
+        };
+        let paused = Ctx {
+            pauses: &pauses,
+            ..free
+        };
+        let end = hour + Duration::hours(1);
+        let s = MetricKind::Sends.index();
+        assert_eq!(paused.raw(hour, hour + Duration::minutes(30), end)[s], 0.0);
+        let half = paused.raw(hour, hour, end)[s];
+        let whole = Ctx {
+            pauses: &[],
+            ..paused
+        }
+        .raw(hour, hour, end)[s];
+        assert!((half - whole / 2.0).abs() < 1e-6 * whole.max(1.0));
+    }
+}

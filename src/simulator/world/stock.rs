@@ -191,3 +191,45 @@ impl Stock {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::world::incidents::Window;
+    use chrono::TimeZone;
+
+    #[test]
+    fn steady_sales_draw_down_restock_and_a_stock_out_empties_the_shelf() {
+        let epoch = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        // Ten units an hour of every SKU.
+        let sales = |_sku: usize, _h, a: DateTime<Utc>, b: DateTime<Utc>| {
+            (b - a).num_seconds() as f64 / 360.0
+        };
+        let incidents = Incidents {
+            stock_out: vec![(
+                3,
+                Window {
+                    from: epoch + Duration::hours(30),
+                    to: Some(epoch + Duration::hours(40)),
+                },
+            )],
+            ..Incidents::default()
+        };
+        let mut stock = Stock::new(1, epoch, &sales);
+        let first = stock.levels(epoch, None, &incidents, &sales);
+        let now = epoch + Duration::hours(24);
+        stock.advance(now, &incidents, &sales);
+        let later = stock.levels(now, None, &incidents, &sales);
+        for (a, b) in first.chunks(2).zip(later.chunks(2)) {
+            let sold: f64 = a.iter().zip(b).map(|(x, y)| x.on_hand - y.on_hand).sum();
+            let through: f64 = b.iter().map(|l| l.daily_sell_through).sum();
+            assert!((sold - 240.0).abs() <= 2.0, "{a:?} -> {b:?}");
+            assert!((through - 240.0).abs() <= 1.0, "{b:?}");
+        }
+        let out = epoch + Duration::hours(31);
+        stock.advance(out, &incidents, &sales);
+        for l in stock.levels(out, Some(3), &incidents, &sales) {
+            assert_eq!(l.on_hand, 0.0, "{l:?}");
+        }
+    }
+}
