@@ -308,15 +308,19 @@ impl World {
     pub fn stock(&mut self, only: Option<usize>) -> Vec<InventoryLevel> {
         let (catalog, states, incidents, seed) =
             (&self.catalog, &self.states, &self.incidents, self.seed);
-        let sales = |sku: usize, hour, a, b| -> f64 {
-            catalog.promoters[sku]
-                .iter()
-                .map(|&c| {
-                    let conv = ctx((catalog, states, incidents, seed), c).raw(hour, a, b)
-                        [MetricKind::Conversions.index()];
-                    conv / catalog.campaigns[c].skus.len() as f64
-                })
-                .sum()
+        let sales = |hour, a, b| -> Vec<f64> {
+            let mut per_sku = vec![0.0; catalog::SKU_COUNT];
+            for (c, spec) in catalog.campaigns.iter().enumerate() {
+                if spec.skus.is_empty() || !spec.overlaps(a, b) {
+                    continue;
+                }
+                let conv = ctx((catalog, states, incidents, seed), c).raw(hour, a, b)
+                    [MetricKind::Conversions.index()];
+                for &s in &spec.skus {
+                    per_sku[s] += conv / spec.skus.len() as f64;
+                }
+            }
+            per_sku
         };
         let epoch = self.start - Duration::days(1);
         let stock = self

@@ -100,27 +100,30 @@ impl Ctx<'_> {
         if spec.draft || a >= b {
             return v;
         }
-        let mut edges = vec![a, b];
+        // Interior edges only: the common case (no pause, no incident) stays allocation-free.
+        let mut inner = Vec::new();
         for p in self.pauses {
             for t in std::iter::once(p.from).chain(p.to.as_ref().map(|(t, _)| *t)) {
                 if t > a && t < b {
-                    edges.push(t);
+                    inner.push(t);
                 }
             }
         }
         if let Some(s) = self.switch_at.filter(|s| *s > a && *s < b) {
-            edges.push(s);
+            inner.push(s);
         }
         for (_, w) in &self.incidents.outages {
-            w.edges_in(a, b, &mut edges);
+            w.edges_in(a, b, &mut inner);
         }
         for (c, w, _) in self.incidents.ctr.iter().chain(&self.incidents.overpace) {
             if *c == self.index {
-                w.edges_in(a, b, &mut edges);
+                w.edges_in(a, b, &mut inner);
             }
         }
-        edges.sort_unstable();
-        edges.dedup();
+        inner.sort_unstable();
+        inner.dedup();
+        let starts = std::iter::once(a).chain(inner.iter().copied());
+        let ends = inner.iter().copied().chain(std::iter::once(b));
 
         use MetricKind as M;
         let spend_h = spec.plan_rate * diurnal(hour) * self.noise(hour, M::Spend, 0.15);
@@ -130,8 +133,7 @@ impl Ctx<'_> {
         let ctr = (spec.ctr * self.noise(hour, M::Clicks, 0.15)).min(1.0);
         let conv = (spec.conv * self.noise(hour, M::Conversions, 0.2)).min(1.0);
         let unsub = spec.unsub * self.noise(hour, M::Unsubscribes, 0.3);
-        for seg in edges.windows(2) {
-            let (s, e) = (seg[0], seg[1]);
+        for (s, e) in starts.zip(ends) {
             if self.paused_at(s) {
                 continue;
             }
