@@ -6,7 +6,7 @@ use chrono::Duration;
 use super::catalog::{self, PROVIDERS};
 use super::metrics::{Pause, hour_floor};
 use super::{ProviderStatus, World, WorldError, ctx};
-use crate::domain::{Campaign, CampaignStatus, Channel, FallbackKind, MetricKind};
+use crate::domain::{Campaign, CampaignStatus, Channel, FallbackKind};
 
 impl World {
     fn status(&self, i: usize) -> CampaignStatus {
@@ -35,11 +35,10 @@ impl World {
         let c = ctx((&self.catalog, &self.states, &self.incidents, self.seed), i);
         let (until, closed) = &mut self.spend_cache[i];
         while *until < current && *until < spec.end {
-            *closed +=
-                c.raw(*until, *until, *until + Duration::hours(1))[MetricKind::Spend.index()];
+            *closed += c.spend(*until, *until, *until + Duration::hours(1));
             *until += Duration::hours(1);
         }
-        let spend = *closed + c.raw(current, current, now)[MetricKind::Spend.index()];
+        let spend = *closed + c.spend(current, current, now);
         let provider = c.provider_at(now);
         let st = &self.states[i];
         let updated_at = [Some(spec.start), Some(spec.end), st.updated_at]

@@ -92,13 +92,13 @@ impl Ctx<'_> {
             .product()
     }
 
-    /// Raw (unrounded) values for the part `[a, b)` of the bucket starting at `hour`.
-    pub fn raw(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> [f64; 8] {
-        let mut v = [0.0; 8];
+    /// Call `f(segment start, weight in hours)` for every unpaused segment of
+    /// `[a, b)` within the flight, split wherever the campaign's state changes.
+    fn segments(&self, a: DateTime<Utc>, b: DateTime<Utc>, mut f: impl FnMut(DateTime<Utc>, f64)) {
         let spec = self.spec;
         let (a, b) = (a.max(spec.start), b.min(spec.end));
         if spec.draft || a >= b {
-            return v;
+            return;
         }
         // Interior edges only: the common case (no pause, no incident) stays allocation-free.
         let mut inner = Vec::new();
@@ -124,20 +124,40 @@ impl Ctx<'_> {
         inner.dedup();
         let starts = std::iter::once(a).chain(inner.iter().copied());
         let ends = inner.iter().copied().chain(std::iter::once(b));
+        for (s, e) in starts.zip(ends) {
+            if !self.paused_at(s) {
+                f(s, (e - s).num_milliseconds() as f64 / 3_600_000.0);
+            }
+        }
+    }
 
+    fn spend_rate(&self, hour: DateTime<Utc>) -> f64 {
+        self.spec.plan_rate * diurnal(hour) * self.noise(hour, MetricKind::Spend, 0.15)
+    }
+
+    /// Spend alone over `[a, b)`: what `Campaign.spend` sums, without the funnel.
+    pub fn spend(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+        let spend_h = self.spend_rate(hour);
+        let mut total = 0.0;
+        self.segments(a, b, |s, w| {
+            total += spend_h * w * Self::factor_at(&self.incidents.overpace, self.index, s);
+        });
+        total
+    }
+
+    /// Raw (unrounded) values for the part `[a, b)` of the bucket starting at `hour`.
+    pub fn raw(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> [f64; 8] {
         use MetricKind as M;
-        let spend_h = spec.plan_rate * diurnal(hour) * self.noise(hour, M::Spend, 0.15);
+        let mut v = [0.0; 8];
+        let spec = self.spec;
+        let spend_h = self.spend_rate(hour);
         let sends_h = spend_h / spec.cps;
         let deliver = (spec.deliver * self.noise(hour, M::Deliveries, 0.01)).min(1.0);
         let open = (spec.open * self.noise(hour, M::Opens, 0.1)).min(1.0);
         let ctr = (spec.ctr * self.noise(hour, M::Clicks, 0.15)).min(1.0);
         let conv = (spec.conv * self.noise(hour, M::Conversions, 0.2)).min(1.0);
         let unsub = spec.unsub * self.noise(hour, M::Unsubscribes, 0.3);
-        for (s, e) in starts.zip(ends) {
-            if self.paused_at(s) {
-                continue;
-            }
-            let w = (e - s).num_milliseconds() as f64 / 3_600_000.0;
+        self.segments(a, b, |s, w| {
             let sends = sends_h * w;
             let outage = if self.outage_at(s) {
                 OUTAGE_DELIVERY
@@ -155,7 +175,7 @@ impl Ctx<'_> {
             v[M::Conversions.index()] += clicks * conv;
             v[M::Spend.index()] +=
                 spend_h * w * Self::factor_at(&self.incidents.overpace, self.index, s);
-        }
+        });
         v[M::Bounces.index()] = v[M::Sends.index()] - v[M::Deliveries.index()];
         v
     }
