@@ -70,7 +70,12 @@ pub fn run(args: &BacktestArgs) -> Result<(), BacktestError> {
                 Some(out) => {
                     let out_name = out.display().to_string();
                     let f = File::create(out).map_err(io_err(&out_name))?;
-                    score_stream(input, BufWriter::with_capacity(BUF, f), &name, &policy)?;
+                    let res = score_stream(input, BufWriter::with_capacity(BUF, f), &name, &policy);
+                    if res.is_err() {
+                        // A half-written file would pass for a result.
+                        let _ = fs::remove_file(out);
+                    }
+                    res?;
                 }
                 None => {
                     let stdout = io::stdout().lock();
@@ -261,7 +266,11 @@ fn score_file(input: &Path, target: &Path, policy: &AnomalyPolicy) -> Result<u64
     }
     let r = BufReader::with_capacity(BUF, File::open(input).map_err(io_err(&name))?);
     let w = BufWriter::with_capacity(BUF, File::create(target).map_err(io_err(&target_name))?);
-    score_stream(r, w, &name, policy)
+    let res = score_stream(r, w, &name, policy);
+    if res.is_err() {
+        let _ = fs::remove_file(target);
+    }
+    res
 }
 
 /// Every `*.csv` below `dir` in sorted order, skipping the output tree (it
