@@ -132,7 +132,12 @@ pub fn score_stream<R: BufRead, W: Write>(
             break;
         }
         line_no += 1;
-        let line = trim(&buf);
+        let mut line = trim(&buf);
+        if line_no == 1 {
+            line = line
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(line);
+        }
         if line.is_empty() {
             continue;
         }
@@ -338,7 +343,9 @@ mod tests {
     fn header_optional_and_echoed_fields() {
         let a = run_str("timestamp,value\n2026-01-01T00:00:00Z,1.50\n").expect("valid");
         let b = run_str("2026-01-01T00:00:00Z,1.50\n").expect("valid");
+        let c = run_str("\u{feff}2026-01-01T00:00:00Z, \"1.50\"\r\n\n").expect("valid");
         assert_eq!(a, b);
+        assert_eq!(a, c);
         assert_eq!(
             a,
             "timestamp,value,anomaly_score\n2026-01-01T00:00:00Z,1.50,0.0000\n"
