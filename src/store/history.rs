@@ -130,13 +130,24 @@ impl Store {
         campaign_id: &str,
         buckets: &[HourBucket],
     ) -> Result<(), StoreError> {
-        check_id(campaign_id)?;
+        self.append_history_many([(campaign_id, buckets)])
+    }
+
+    /// Like [`Store::append_history`] for many campaigns in one atomic batch,
+    /// e.g. everything one metrics poll brought in.
+    pub fn append_history_many<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, &'a [HourBucket])>,
+    ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for b in buckets {
-            batch.insert(
-                key(campaign_id.as_bytes(), hour_of(b.ts)),
-                encode_bucket(&b.values),
-            );
+        for (campaign_id, buckets) in items {
+            check_id(campaign_id)?;
+            for b in buckets {
+                batch.insert(
+                    key(campaign_id.as_bytes(), hour_of(b.ts)),
+                    encode_bucket(&b.values),
+                );
+            }
         }
         self.inner.history.apply_batch(batch)?;
         Ok(())
