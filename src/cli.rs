@@ -33,6 +33,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the simulator alone, for several consoles or integration tests.
     Sim(SimArgs),
+    /// Score a `timestamp,value` CSV with the anomaly detector.
+    Backtest(crate::commands::backtest::BacktestArgs),
 }
 
 #[derive(Debug, Args, Clone)]

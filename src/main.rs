@@ -2,6 +2,9 @@ use clap::Parser;
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
-    let _cli = mops::cli::Cli::parse();
+    let cli = mops::cli::Cli::parse();
+    if let Some(mops::cli::Command::Backtest(args)) = &cli.command {
+        mops::commands::backtest::run(args)?;
+    }
     Ok(())
 }

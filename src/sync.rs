@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod messages;
+pub mod poller;
 
 pub use apply::apply_outcome;
 pub use messages::{CommandResult, PollData, PollOutcome};
+pub use poller::{PollConfig, spawn_pollers};

@@ -93,8 +93,12 @@ pub enum CommandStatus {
     Sent,
     Applied,
     /// The server refused because the world changed; carries who/when.
-    Conflict { detail: String },
-    Failed { error: String },
+    Conflict {
+        detail: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 impl CommandStatus {

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ApprovalRequest, Campaign, InventoryLevel, MetricSample, OperatorCommand, SyncFailure,
-    SyncJob, System,
+    ApprovalRequest, Campaign, InventoryLevel, MetricSample, OperatorCommand, SyncFailure, SyncJob,
+    System,
 };
 
 /// What one poll of one source produced, sent by value to the state owner.
@@ -11,6 +11,8 @@ pub struct PollOutcome {
     pub system: System,
     /// When the poll finished (wall clock, UTC).
     pub at: DateTime<Utc>,
+    /// The source's clock (`as_of`) when it answered, if it said.
+    pub server_time: Option<DateTime<Utc>>,
     pub result: Result<PollData, String>,
 }
 
