@@ -21,6 +21,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
+use crate::analytics::{Engine, Policy};
 use crate::domain::{Derived, Snapshot};
 use crate::sync::PollOutcome;
 use crate::terminal::SyncOutput;
@@ -44,6 +45,9 @@ pub struct AppContext {
     pub initial: Snapshot,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
+    /// Restored from the store so acknowledgements and hysteresis survive
+    /// restarts; `Engine::new(Policy::default())` otherwise.
+    pub engine: Engine,
 }
 
 impl Default for AppContext {
@@ -57,6 +61,7 @@ impl Default for AppContext {
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
             keymap: Keymap::default(),
+            engine: Engine::new(Policy::default()),
         }
     }
 }
@@ -93,6 +98,10 @@ pub struct AppState {
     /// What the screen shows. While frozen this is a copy that polls do not touch.
     pub snapshot: Snapshot,
     pub derived: Derived,
+    pub engine: Engine,
+    /// When `derived` was last computed; alert life cycles advance with time
+    /// even without new data, so the tick re-evaluates now and then.
+    pub evaluated_at: Option<DateTime<Utc>>,
     /// While frozen, polls keep landing here; unfreezing shows it.
     pub live: Option<Box<Snapshot>>,
     pub frozen_at: Option<DateTime<Utc>>,
@@ -131,6 +140,8 @@ impl AppState {
             keymap: ctx.keymap,
             snapshot: ctx.initial,
             derived: Derived::default(),
+            engine: ctx.engine,
+            evaluated_at: None,
             live: None,
             frozen_at: None,
             held_updates: 0,
@@ -166,6 +177,12 @@ impl AppState {
         }
     }
 
+    /// "Now" on the sources' clock: data timestamps (alert starts,
+    /// deadlines, pacing) are judged against this, freshness against `now`.
+    pub fn world_now(&self) -> DateTime<Utc> {
+        self.snapshot.world_now(self.now)
+    }
+
     pub fn is_frozen(&self) -> bool {
         self.live.is_some()
     }
@@ -178,17 +195,21 @@ impl AppState {
 /// Recompute everything derived from the snapshot. The one place analytics
 /// run, so the views can never disagree about health or alerts.
 pub fn refresh_derived(state: &mut AppState) {
-    // The analytics engine is not on main yet; `derived` stays as loaded
-    // until it is (showing made-up health would be worse than none).
+    let world = state.world_now();
+    state.derived = state.engine.evaluate(&state.snapshot, world);
+    state.evaluated_at = Some(state.now);
     refresh_rows(state);
 }
+
+/// How often the tick re-runs analytics when no data arrived.
+const REEVALUATE_EVERY: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Re-sort and re-filter the visible rows after data, filter or sort changed.
 pub fn refresh_rows(state: &mut AppState) {
     state.rows = Rows::build(
         &state.snapshot,
         &state.derived,
-        state.now,
+        state.world_now(),
         state.filter.as_ref(),
         state.sort,
     );
@@ -249,6 +270,12 @@ where
             _ = tick.tick() => {
                 state.now = Utc::now();
                 state.local_offset = local_offset();
+                let due = state
+                    .evaluated_at
+                    .is_none_or(|t| state.now - t >= REEVALUATE_EVERY);
+                if due && !state.is_frozen() {
+                    refresh_derived(&mut state);
+                }
                 changed = true;
             }
         }

@@ -61,6 +61,7 @@ async fn keys_and_polls_drive_the_loop_until_q() {
     tx.send(PollOutcome {
         system: System::Marketing,
         at: polled_at,
+        server_time: None,
         result: Ok(PollData::Campaigns(vec![
             campaign("c-1", "Winter Sale"),
             campaign("c-2", "Spring Teaser"),
@@ -71,6 +72,7 @@ async fn keys_and_polls_drive_the_loop_until_q() {
     tx.send(PollOutcome {
         system: System::Crm,
         at: polled_at,
+        server_time: None,
         result: Err("connection refused".into()),
     })
     .await
@@ -122,6 +124,7 @@ async fn command_line_and_filter() {
     tx.send(PollOutcome {
         system: System::Marketing,
         at: Utc::now(),
+        server_time: None,
         result: Ok(PollData::Campaigns(vec![
             campaign("c-1", "Winter Sale"),
             campaign("c-2", "Spring Teaser"),

@@ -171,6 +171,7 @@ fn fresh(mins_ago: i64, failures: u32) -> Freshness {
         last_attempt: Some(now() - Duration::seconds(5)),
         last_error: (failures > 0).then(|| "connection refused".into()),
         failures,
+        server_time: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::analytics::Signal;
 use crate::app::AppState;
 use crate::domain::System;
 
@@ -89,8 +90,16 @@ pub fn percent(ratio: f64) -> String {
     format!("{:.2}%", ratio * 100.0)
 }
 
-/// Rates are ratios in the domain; everything else is a count.
+/// A signal's value in its unit, as analytics formats it ("0.31%",
+/// "42 min"); unknown signals: rates are ratios, everything else a count.
 pub fn signal_value(signal: &str, v: f64) -> String {
+    let known = Signal::CAMPAIGN
+        .into_iter()
+        .chain([Signal::SyncLag])
+        .find(|s| s.name() == signal);
+    if let Some(s) = known {
+        return s.format(v);
+    }
     if signal == "ctr" || signal.ends_with("_rate") || signal.ends_with("rate") {
         percent(v)
     } else if v.abs() >= 1e4 {
@@ -102,7 +111,7 @@ pub fn signal_value(signal: &str, v: f64) -> String {
     }
 }
 
-/// "0.42% vs 1.80–2.60%".
+/// "0.42% vs 1.8–2.6%".
 pub fn band(signal: &str, observed: f64, low: f64, high: f64, dash: &str) -> String {
     // The unit is written once, after the band: "1.80–2.60%".
     let low = signal_value(signal, low);
@@ -141,9 +150,9 @@ mod tests {
         assert_eq!(money(1_250_000.0), "1.2M");
         assert_eq!(signal_value("ctr", 0.0042), "0.42%");
         assert_eq!(signal_value("sends", 1200.0), "1200");
-        assert_eq!(
-            band("ctr", 0.0042, 0.018, 0.026, "–"),
-            "0.42% vs 1.80–2.60%"
-        );
+        assert_eq!(signal_value("bounce_rate", 0.081), "8.1%");
+        assert_eq!(signal_value("sync_lag", 42.0), "42 min");
+        assert_eq!(signal_value("mystery_rate", 0.5), "50.00%");
+        assert_eq!(band("ctr", 0.0042, 0.018, 0.026, "–"), "0.42% vs 1.8–2.6%");
     }
 }

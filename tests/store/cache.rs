@@ -59,6 +59,7 @@ fn snapshot_round_trips_with_a_14_day_history_window() {
             last_attempt: Some(t(8)),
             last_error: Some("timeout".into()),
             failures: 1,
+            server_time: None,
         },
     );
     let all: Vec<HourBucket> = (0..=24 * 20).map(|h| bucket(h, h as f64)).collect();

@@ -47,7 +47,7 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
         total: state.rows.approvals.len(),
         row: Box::new(move |k| {
             let r = &reqs[state.rows.approvals[k]];
-            let left = r.deadline - state.now;
+            let left = r.deadline - state.world_now();
             let (sym, style) = if left < Duration::zero() {
                 (g.critical, theme.crit())
             } else if left < Duration::hours(24) {
@@ -60,7 +60,10 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
                 Cell::from(r.title.clone()),
                 Cell::from(format::money(r.budget)),
                 Cell::from(next_step(r)),
-                Cell::from(Span::styled(format::until(state.now, r.deadline), style)),
+                Cell::from(Span::styled(
+                    format::until(state.world_now(), r.deadline),
+                    style,
+                )),
             ];
             if wide {
                 cells.push(Cell::from(format!(
@@ -96,8 +99,11 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         .approvals
         .get(state.selected(View::Approvals))
         .map(|&i| &state.snapshot.approvals[i]);
+    let detail = selected.map_or_else(String::new, |req| {
+        format!("{}, requested by {}", req.id, req.requested_by)
+    });
     let block = area::block(
-        area::title("Chain", String::new(), theme),
+        area::title("Chain", detail, theme),
         None,
         state,
         theme,
@@ -107,11 +113,6 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new("").block(block), chain);
         return;
     };
-    let block = block.title(area::title(
-        "Chain",
-        format!("{}, requested by {}", req.id, req.requested_by),
-        theme,
-    ));
     frame.render_widget(
         Paragraph::new(chain_lines(req, state, theme))
             .wrap(Wrap { trim: false })

@@ -83,30 +83,31 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .find(|a| a.campaign_id.as_deref() == Some(c.id.as_str()) && a.signal == "ctr")
         .map(|a| {
-            format!(
-                " expected {} ({}) ",
-                format::band(
-                    &a.signal,
-                    a.observed,
-                    a.expected_low,
-                    a.expected_high,
-                    theme.glyphs.dash
-                ),
-                a.baseline
-            )
+            let dash = theme.glyphs.dash;
+            let band = format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash);
+            format!(", {band} ({})", a.baseline)
         })
         .unwrap_or_default();
+    let last_sends = sends_data
+        .last()
+        .map_or(String::new(), |v| format!(", last {v}"));
+    let last_ctr = ctr_data.last().map_or(String::new(), |v| {
+        format!(", last {}", format::percent(*v as f64 / 10_000.0))
+    });
     spark(
         frame,
         sends,
         "Sends per hour",
-        String::new(),
+        last_sends,
         &sends_data,
         theme,
     );
-    spark(frame, ctr, "CTR per hour", band, &ctr_data, theme);
+    let ctr_detail = format!("{last_ctr}{band}");
+    spark(frame, ctr, "CTR per hour", ctr_detail, &ctr_data, theme);
 }
 
+/// Bars scaled from the window's minimum, not from zero: hourly counts sit
+/// far from zero, and a drop from 1,400 to 1,000 must be visible.
 fn spark(frame: &mut Frame, r: Rect, name: &str, extra: String, data: &[u64], theme: &Theme) {
     let s = theme.glyphs.spark;
     let set = bar::Set {
@@ -120,8 +121,10 @@ fn spark(frame: &mut Frame, r: Rect, name: &str, extra: String, data: &[u64], th
         seven_eighths: s[7],
         full: s[8],
     };
-    let last = data.last().copied().unwrap_or(0);
-    let detail = format!("{} hours, last {last}{extra}", data.len());
+    let floor = data.iter().min().copied().unwrap_or(0);
+    // +1 keeps the minimum as the lowest bar rather than a blank.
+    let shifted: Vec<u64> = data.iter().map(|v| v - floor + 1).collect();
+    let detail = format!("{} hours{extra}", data.len());
     let block = Block::new()
         .borders(Borders::ALL)
         .border_set(theme.glyphs.border)
@@ -130,7 +133,7 @@ fn spark(frame: &mut Frame, r: Rect, name: &str, extra: String, data: &[u64], th
     frame.render_widget(
         Sparkline::default()
             .block(block)
-            .data(data)
+            .data(&shifted)
             .bar_set(set)
             .style(theme.accent()),
         r,
@@ -163,7 +166,7 @@ fn info_lines(c: &Campaign, state: &AppState, theme: &Theme) -> Vec<Line<'static
                 "{} of {} spent, pacing {}",
                 format::money(c.spend),
                 format::money(c.budget),
-                c.pacing(state.now)
+                c.pacing(state.world_now())
                     .map_or(dash.to_string(), |p| format!("{:.0}%", p * 100.0))
             ),
         ),
@@ -200,7 +203,7 @@ fn info_lines(c: &Campaign, state: &AppState, theme: &Theme) -> Vec<Line<'static
                 a.signal,
                 format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash),
                 a.baseline,
-                format::age(state.now - a.since)
+                format::age(state.world_now() - a.since)
             ),
         ));
     }

@@ -132,7 +132,7 @@ fn alert_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec
             ];
             if wide {
                 cells.push(Cell::from(Span::styled(a.severity.as_str(), style)));
-                cells.push(Cell::from(format::age(state.now - a.since)));
+                cells.push(Cell::from(format::age(state.world_now() - a.since)));
                 cells.push(Cell::from(a.baseline.clone()));
             }
             Row::new(cells)
@@ -187,7 +187,7 @@ fn sync_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<
             let mut cells = vec![
                 Cell::from(Span::styled(g.critical, theme.crit())),
                 Cell::from(j.name.clone()),
-                Cell::from(format::since(state.now, j.failing_since, g.dash)),
+                Cell::from(format::since(state.world_now(), j.failing_since, g.dash)),
                 Cell::from(format!("x{}", j.retries)),
                 Cell::from(j.error.clone().unwrap_or_else(|| j.status.as_str().into())),
             ];
@@ -203,7 +203,7 @@ fn sync_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<
                 );
                 cells.push(Cell::from(j.next_retry.map_or_else(
                     || g.dash.to_string(),
-                    |t| format::until(state.now, t),
+                    |t| format::until(state.world_now(), t),
                 )));
             }
             Row::new(cells)
