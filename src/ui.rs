@@ -177,6 +177,6 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
 }
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 #[cfg(test)]
 mod snapshot_tests;

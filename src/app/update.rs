@@ -247,3 +247,150 @@ fn submit(state: &mut AppState, input: Input) -> Vec<Effect> {
     }
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::System;
+    use crate::sync::{PollData, PollOutcome};
+    use crate::ui::fixture;
+
+    #[test]
+    fn tab_cycles_and_numbers_jump() {
+        let mut s = fixture::state();
+        update(&mut s, Action::NextView);
+        assert_eq!(s.view, View::Campaigns);
+        update(&mut s, Action::PrevView);
+        update(&mut s, Action::PrevView);
+        assert_eq!(s.view, View::Help, "wraps around backwards");
+        update(&mut s, Action::ShowThrottles);
+        assert_eq!(s.view, View::Throttles);
+    }
+
+    #[test]
+    fn cursor_moves_clamp_and_page() {
+        let mut s = fixture::state();
+        update(&mut s, Action::ShowCampaigns);
+        update(&mut s, Action::Up);
+        assert_eq!(s.selected(View::Campaigns), 0);
+        update(&mut s, Action::Bottom);
+        assert_eq!(s.selected(View::Campaigns), 7);
+        update(&mut s, Action::Down);
+        assert_eq!(s.selected(View::Campaigns), 7);
+        s.page_rows = 3;
+        update(&mut s, Action::PageUp);
+        assert_eq!(s.selected(View::Campaigns), 4);
+        update(&mut s, Action::Top);
+        assert_eq!(s.selected(View::Campaigns), 0);
+    }
+
+    #[test]
+    fn detail_and_back() {
+        let mut s = fixture::state();
+        update(&mut s, Action::ShowAlerts);
+        // Firing critical first: the CTR alert on c-01.
+        update(&mut s, Action::Detail);
+        assert_eq!((s.view, s.detail.as_deref()), (View::Detail, Some("c-01")));
+        update(&mut s, Action::Help);
+        update(&mut s, Action::Back);
+        assert_eq!(
+            s.view,
+            View::Alerts,
+            "Esc returns to the list, not to Detail"
+        );
+    }
+
+    #[test]
+    fn freeze_holds_polls_until_unfrozen() {
+        let mut s = fixture::state();
+        update(&mut s, Action::Freeze);
+        assert!(s.is_frozen());
+        s.apply(PollOutcome {
+            system: System::Marketing,
+            at: fixture::now(),
+            server_time: None,
+            result: Ok(PollData::Campaigns(vec![])),
+        });
+        assert_eq!(
+            s.snapshot.campaigns.len(),
+            8,
+            "screen keeps the frozen data"
+        );
+        assert_eq!(s.held_updates, 1);
+        update(&mut s, Action::Freeze);
+        assert!(!s.is_frozen());
+        assert!(
+            s.snapshot.campaigns.is_empty(),
+            "held update shown on unfreeze"
+        );
+    }
+
+    #[test]
+    fn command_line() {
+        let mut s = fixture::state();
+        update(&mut s, Action::CommandMode);
+        for c in "thr".chars() {
+            update(&mut s, Action::Input(InputEdit::Char(c)));
+        }
+        update(&mut s, Action::Input(InputEdit::Complete));
+        assert_eq!(s.input.as_ref().map(|i| i.text.as_str()), Some("throttles"));
+        update(&mut s, Action::Input(InputEdit::Submit));
+        assert_eq!(s.view, View::Throttles);
+        assert!(s.input.is_none());
+
+        update(&mut s, Action::CommandMode);
+        update(&mut s, Action::Input(InputEdit::Char('z')));
+        update(&mut s, Action::Input(InputEdit::Submit));
+        assert!(s.message.as_deref().is_some_and(|m| m.contains("unknown")));
+
+        update(&mut s, Action::CommandMode);
+        update(&mut s, Action::Input(InputEdit::Char('q')));
+        assert_eq!(
+            update(&mut s, Action::Input(InputEdit::Submit)),
+            vec![Effect::Quit]
+        );
+    }
+
+    #[test]
+    fn filter_applies_and_bad_filter_keeps_input() {
+        let mut s = fixture::state();
+        update(&mut s, Action::FilterMode);
+        update(
+            &mut s,
+            Action::Input(InputEdit::Paste("status=active health<60\n".into())),
+        );
+        update(&mut s, Action::Input(InputEdit::Submit));
+        assert_eq!(s.view, View::Campaigns);
+        let ids: Vec<&str> = s
+            .rows
+            .campaigns
+            .iter()
+            .map(|r| s.snapshot.campaigns[r.idx].id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["c-01", "c-02"]);
+        assert_eq!(s.rows.campaigns_total, 8);
+
+        update(&mut s, Action::FilterMode);
+        update(&mut s, Action::Input(InputEdit::Char('<')));
+        update(&mut s, Action::Input(InputEdit::Submit));
+        assert!(s.input.is_some(), "a bad filter stays open for editing");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("filter:"))
+        );
+        update(&mut s, Action::Input(InputEdit::Cancel));
+        update(&mut s, Action::Back);
+        assert!(s.filter.is_none());
+        assert_eq!(s.rows.campaigns.len(), 8);
+    }
+
+    #[test]
+    fn sort_cycles() {
+        let mut s = fixture::state();
+        update(&mut s, Action::ShowCampaigns);
+        update(&mut s, Action::SortNext);
+        let first = &s.snapshot.campaigns[s.rows.campaigns[0].idx];
+        assert_eq!(first.name, "App Reengagement Push", "by name");
+    }
+}
