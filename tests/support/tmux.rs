@@ -184,8 +184,7 @@ impl Tmux {
     pub fn wait_for_prompt(&self) {
         self.wait_for("the shell prompt", Duration::from_secs(15), |s| {
             s.lines()
-                .filter(|l| !l.trim().is_empty())
-                .last()
+                .rfind(|l| !l.trim().is_empty())
                 .is_some_and(|l| l.trim_end() == "READY$")
         });
     }
