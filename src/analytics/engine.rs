@@ -60,12 +60,10 @@ impl Engine {
     pub fn evaluate(&mut self, snapshot: &Snapshot, now: DateTime<Utc>) -> Derived {
         self.overrides.retain(|_, o| o.until > now);
         let throttles = self.throttles(snapshot);
-        let level_of = |id: &str| {
-            throttles
-                .iter()
-                .find(|t| t.campaign_id == id)
-                .map_or(ThrottleLevel::Full, |t| t.level)
-        };
+        let throttle_of: HashMap<&str, &Throttle> = throttles
+            .iter()
+            .map(|t| (t.campaign_id.as_str(), t))
+            .collect();
 
         let p = self.policy.anomaly;
         let mut window = SeasonalWindow::new(p.baseline);
@@ -79,7 +77,9 @@ impl Engine {
             let Some(history) = snapshot.history.get(&c.id) else {
                 continue;
             };
-            let volumes = level_of(&c.id) == ThrottleLevel::Full;
+            let volumes = throttle_of
+                .get(c.id.as_str())
+                .is_none_or(|t| t.level == ThrottleLevel::Full);
             let found = evaluate_campaign(history, now, &p, &mut window, volumes);
             for f in found.iter().filter(|f| f.anomalous) {
                 anomalies.push(self.observation(&c.id, f));
@@ -95,18 +95,20 @@ impl Engine {
             .iter()
             .filter(|j| j.target == System::Marketing && j.status.is_failing())
             .collect();
+        let mut alerts_of: HashMap<&str, Vec<&Alert>> = HashMap::new();
+        for a in &alerts {
+            if let Some(id) = a.campaign_id.as_deref() {
+                alerts_of.entry(id).or_default().push(a);
+            }
+        }
         let mut health_map = HashMap::new();
         for c in &snapshot.campaigns {
-            let mine: Vec<&Alert> = alerts
-                .iter()
-                .filter(|a| a.campaign_id.as_deref() == Some(c.id.as_str()))
-                .collect();
             let inputs = health::Inputs {
                 campaign: c,
                 history: snapshot.history.get(&c.id).map_or(&[], Vec::as_slice),
                 findings: findings.get(c.id.as_str()).map_or(&[], Vec::as_slice),
-                alerts: &mine,
-                throttle: throttles.iter().find(|t| t.campaign_id == c.id),
+                alerts: alerts_of.get(c.id.as_str()).map_or(&[], Vec::as_slice),
+                throttle: throttle_of.get(c.id.as_str()).copied(),
                 failing_jobs: &failing,
                 now,
             };
