@@ -299,42 +299,61 @@ impl Finding {
     }
 }
 
-/// Score the newest bucket (complete or partial) of every campaign signal.
-/// `window` is scratch space reused across calls; `volumes: false` skips
-/// sends and spend (e.g. while a throttle deliberately lowers them).
-pub fn evaluate_campaign(
+/// Expectations of the seven campaign signals (in [`Signal::CAMPAIGN`] order)
+/// for one target bucket; `None` while a signal is warming up.
+pub type Baselines = [Option<Expectation>; 7];
+
+/// Index of the bucket to score at `now` and the share of its hour elapsed,
+/// or `None` when there is no bucket yet or the newest one is stale.
+pub fn newest(
     history: &[HourBucket],
     now: DateTime<Utc>,
     policy: &AnomalyPolicy,
-    window: &mut SeasonalWindow,
-    volumes: bool,
-) -> Vec<Finding> {
-    let Some(last) = history.iter().rposition(|b| b.ts <= now) else {
-        return Vec::new();
-    };
-    let current = &history[last];
-    let age = (now - current.ts).num_seconds();
+) -> Option<(usize, f64)> {
+    let last = history.iter().rposition(|b| b.ts <= now)?;
+    let age = (now - history[last].ts).num_seconds();
     if age >= (policy.stale_after_hours.max(0) + 1) * 3600 {
-        return Vec::new();
+        return None;
     }
-    let fraction = (age as f64 / 3600.0).clamp(0.0, 1.0);
-    let ts = current.ts.timestamp();
-    let slot = Slot::of(ts);
-    let mut out = Vec::new();
-    for signal in Signal::CAMPAIGN {
-        if !signal.is_rate() && (!volumes || fraction < policy.min_partial_fraction) {
-            continue;
-        }
-        let Some((observed, volume)) = signal.read(current, policy) else {
-            continue;
-        };
+    Some((last, (age as f64 / 3600.0).clamp(0.0, 1.0)))
+}
+
+/// Learn each signal's baseline from `before` (oldest first) for a bucket
+/// starting at `target` (seconds since the epoch). `window` is scratch space.
+pub fn baselines(
+    before: &[HourBucket],
+    target: i64,
+    policy: &AnomalyPolicy,
+    window: &mut SeasonalWindow,
+) -> Baselines {
+    let slot = Slot::of(target);
+    Signal::CAMPAIGN.map(|signal| {
         window.clear();
-        for b in &history[..last] {
+        for b in before {
             if let Some((v, _)) = signal.read(b, policy) {
                 window.push_toward(b.ts.timestamp(), v, &slot);
             }
         }
-        let Some(mut e) = window.expect(ts, signal.abs_floor()) else {
+        window.expect(target, signal.abs_floor())
+    })
+}
+
+/// Score the newest bucket against its baselines. `fraction` is the share
+/// of its hour elapsed; `volumes: false` skips sends and spend (e.g. while
+/// a throttle deliberately lowers them).
+pub fn score_newest(
+    current: &HourBucket,
+    fraction: f64,
+    baselines: &Baselines,
+    policy: &AnomalyPolicy,
+    volumes: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (signal, base) in Signal::CAMPAIGN.into_iter().zip(baselines) {
+        if !signal.is_rate() && (!volumes || fraction < policy.min_partial_fraction) {
+            continue;
+        }
+        let (Some((observed, volume)), Some(mut e)) = (signal.read(current, policy), *base) else {
             continue;
         };
         if signal.is_rate() {
@@ -344,7 +363,6 @@ pub fn evaluate_campaign(
             e = e.pro_rata(fraction);
         }
         let z = e.z(observed);
-        let score = policy.score(z);
         let (mut low, mut high) = e.band(policy.z_threshold);
         low = low.max(0.0);
         if signal.is_rate() {
@@ -357,12 +375,29 @@ pub fn evaluate_campaign(
             low,
             high,
             z,
-            score,
+            score: policy.score(z),
             anomalous: z.abs() >= policy.z_threshold && signal.bad_direction().matches(z),
             fraction,
         });
     }
     out
+}
+
+/// Score the newest bucket (complete or partial) of every campaign signal
+/// against the buckets before it.
+pub fn evaluate_campaign(
+    history: &[HourBucket],
+    now: DateTime<Utc>,
+    policy: &AnomalyPolicy,
+    window: &mut SeasonalWindow,
+    volumes: bool,
+) -> Vec<Finding> {
+    let Some((last, fraction)) = newest(history, now, policy) else {
+        return Vec::new();
+    };
+    let current = &history[last];
+    let b = baselines(&history[..last], current.ts.timestamp(), policy, window);
+    score_newest(current, fraction, &b, policy, volumes)
 }
 
 #[cfg(test)]
