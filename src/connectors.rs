@@ -1,1 +1,13 @@
-//! connectors
+//! HTTP clients for the systems mops watches, and the mapping from each wire
+//! format to `domain`. `http` is the shared transport (timeouts, backoff,
+//! rate limits, circuit breaker, conditional GET); one file per API flavour.
+
+pub mod breaker;
+pub mod error;
+pub mod http;
+pub mod native;
+pub mod sanitize;
+
+pub use error::HttpError;
+pub use http::{HttpClient, HttpConfig, Secret};
+pub use native::{CommandOutcome, Endpoints, Listed, NativeClient};

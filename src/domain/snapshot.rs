@@ -20,6 +20,10 @@ pub struct Freshness {
     pub last_error: Option<String>,
     /// Consecutive failed polls since the last success.
     pub failures: u32,
+    /// The source's own clock at the last success (`as_of`). Differs from
+    /// `fetched_at` when the source runs accelerated or its clock is skewed.
+    #[serde(default)]
+    pub server_time: Option<DateTime<Utc>>,
 }
 
 impl Freshness {
@@ -100,6 +104,19 @@ impl Snapshot {
 
     pub fn campaign(&self, id: &str) -> Option<&Campaign> {
         self.campaigns.iter().find(|c| c.id == id)
+    }
+
+    /// "Now" in the world the sources describe: the newest server clock seen,
+    /// moved on by the wall time since, or `wall` when no source told us.
+    /// Pacing and partial buckets are judged on this clock, ages on the wall clock.
+    pub fn world_now(&self, wall: DateTime<Utc>) -> DateTime<Utc> {
+        self.freshness
+            .values()
+            .filter_map(|f| Some((f.server_time?, f.fetched_at?)))
+            .max_by_key(|(server, _)| *server)
+            .map_or(wall, |(server, fetched)| {
+                server + (wall - fetched).max(Duration::zero())
+            })
     }
 
     pub fn freshness(&self, s: System) -> Freshness {

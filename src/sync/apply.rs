@@ -19,6 +19,7 @@ pub fn apply_outcome(snapshot: &mut Snapshot, outcome: PollOutcome) {
                 last_attempt: Some(outcome.at),
                 last_error: None,
                 failures: 0,
+                server_time: outcome.server_time,
             };
             match data {
                 PollData::Campaigns(c) => snapshot.campaigns = c,
@@ -55,6 +56,7 @@ mod tests {
             PollOutcome {
                 system: System::Erp,
                 at: t0,
+                server_time: None,
                 result: Ok(PollData::Stock(vec![])),
             },
         );
@@ -64,6 +66,7 @@ mod tests {
             PollOutcome {
                 system: System::Erp,
                 at: t1,
+                server_time: None,
                 result: Err("connection refused".into()),
             },
         );

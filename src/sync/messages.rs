@@ -11,6 +11,8 @@ pub struct PollOutcome {
     pub system: System,
     /// When the poll finished (wall clock, UTC).
     pub at: DateTime<Utc>,
+    /// The source's clock (`as_of`) when it answered, if it said.
+    pub server_time: Option<DateTime<Utc>>,
     pub result: Result<PollData, String>,
 }
 

@@ -1,0 +1,127 @@
+//! The interactive console: store, pollers, dispatcher and the TUI loop,
+//! wired together. `mops` (with a profile) and `mops demo` both end here.
+
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::analytics::{Engine, Policy};
+use crate::app::{self, AppContext};
+use crate::config::Profile;
+use crate::connectors::{HttpClient, HttpConfig, NativeClient};
+use crate::store::Store;
+use crate::sync::cache_writer::spawn_cache_writer;
+use crate::sync::dispatcher::{Actor, spawn_dispatcher};
+use crate::sync::spawn_pollers;
+use crate::terminal;
+use crate::ui::theme::Theme;
+
+/// Open the data directory, failing with an operator-readable message.
+pub fn open_store(profile: &Profile) -> Result<Store> {
+    std::fs::create_dir_all(&profile.data_dir).wrap_err_with(|| {
+        format!(
+            "cannot create data directory {}",
+            profile.data_dir.display()
+        )
+    })?;
+    let (store, report) = Store::open(&profile.data_dir)?;
+    if let Some(why) = report.cache_reset {
+        tracing::warn!(%why, "cache was reset and will be rebuilt from the APIs");
+    }
+    Ok(store)
+}
+
+pub fn client_for(profile: &Profile) -> Result<Arc<NativeClient>> {
+    let http = Arc::new(HttpClient::new(HttpConfig::default())?);
+    Ok(Arc::new(NativeClient::new(http, profile.endpoints.clone())))
+}
+
+pub async fn run(profile: Profile) -> Result<()> {
+    let store = open_store(&profile)?;
+    let cached = store.load_snapshot()?.unwrap_or_default();
+    let session = store.load_session()?;
+    let client = client_for(&profile)?;
+    let cancel = CancellationToken::new();
+
+    let (poll_tx, poll_rx) = mpsc::channel(64);
+    let (app_tx, app_rx) = mpsc::channel(64);
+    let cursor = cached.metrics_cursor;
+    let writer = spawn_cache_writer(
+        store.clone(),
+        cached.clone(),
+        poll_rx,
+        app_tx,
+        cancel.clone(),
+    );
+    let pollers = spawn_pollers(
+        client.clone(),
+        poll_tx,
+        profile.poll.clone(),
+        cursor,
+        cancel.clone(),
+    );
+    let (cmd_tx, cmd_rx) = mpsc::channel(64);
+    let (res_tx, res_rx) = mpsc::channel(64);
+    let actor = Actor {
+        name: profile.actor.clone(),
+        role: profile.role.clone(),
+    };
+    let dispatcher = spawn_dispatcher(store.clone(), client, actor, cmd_rx, res_tx, cancel.clone());
+
+    let theme = Theme::load(&profile.theme, crate::config::user_theme_dir().as_deref())?
+        .adapt(terminal::detect_env());
+    let ctx = AppContext {
+        profile: profile.name.clone(),
+        production: profile.production,
+        readonly: profile.readonly,
+        actor: profile.actor.clone(),
+        theme,
+        initial: cached,
+        stale_after: profile.stale_after,
+        keymap: crate::app::keymap::Keymap::default(),
+        engine: load_engine(&store),
+    };
+    let _ = (session, cmd_tx, res_rx);
+
+    terminal::install_panic_hook();
+    terminal::spawn_signal_handler(cancel.clone());
+    let mut term = terminal::enter().wrap_err("cannot set up the terminal")?;
+    let events = crossterm::event::EventStream::new();
+    let result = app::run(&mut term, events, app_rx, ctx, cancel.clone()).await;
+    terminal::restore();
+    cancel.cancel();
+    for h in pollers {
+        let _ = h.await;
+    }
+    let _ = writer.await;
+    let _ = dispatcher.await;
+    let state = result?;
+    save_engine(&store, &state.engine);
+    Ok(())
+}
+
+/// Alert acknowledgements, silences and throttle hysteresis survive restarts.
+fn load_engine(store: &Store) -> Engine {
+    store
+        .load_engine_state()
+        .ok()
+        .flatten()
+        .and_then(|blob| serde_json::from_slice(&blob).ok())
+        .unwrap_or_else(|| Engine::new(Policy::default()))
+}
+
+fn save_engine(store: &Store, engine: &Engine) {
+    match serde_json::to_vec(engine) {
+        Ok(blob) => {
+            if let Err(e) = store
+                .save_engine_state(&blob)
+                .and_then(|()| store.flush_cache())
+            {
+                tracing::warn!(error = %e, "cannot save alert state");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot encode alert state"),
+    }
+}

@@ -1,0 +1,53 @@
+//! `mops demo`: the embedded simulator on loopback plus the console talking
+//! to it over real HTTP, with a throwaway data directory.
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::cli::DemoArgs;
+use crate::config::{Overrides, Profile};
+use crate::connectors::{Endpoints, Secret};
+use crate::simulator::{self, SimConfig};
+use crate::sync::PollConfig;
+
+pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
+    let config = SimConfig::from_opts(&args.sim)?;
+    let token = config.token.clone();
+    let sim = simulator::spawn(config)
+        .await
+        .wrap_err("cannot start the embedded simulator on 127.0.0.1")?;
+    // Kept until the console exits; a fresh demo starts from an empty cache.
+    let tmp = tempfile::Builder::new()
+        .prefix("mops-demo-")
+        .tempdir()
+        .wrap_err("cannot create a temporary data directory")?;
+    let data_dir = overrides
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let profile = Profile {
+        name: "demo".into(),
+        endpoints: Endpoints {
+            marketing: sim.marketing_url(),
+            crm: sim.crm_url(),
+            erp: sim.erp_url(),
+            token: Secret::new(token),
+        },
+        actor: std::env::var("MOPS_ACTOR").unwrap_or_else(|_| "demo-operator".into()),
+        role: std::env::var("MOPS_ROLE").unwrap_or_else(|_| "admin".into()),
+        production: false,
+        readonly: overrides.readonly,
+        theme: std::env::var("MOPS_THEME").unwrap_or_else(|_| "dark".into()),
+        poll: PollConfig {
+            marketing_every: std::time::Duration::from_secs(2),
+            crm_every: std::time::Duration::from_secs(3),
+            erp_every: std::time::Duration::from_secs(3),
+            ..PollConfig::default()
+        },
+        stale_after: chrono::Duration::seconds(30),
+        data_dir,
+    };
+    tracing::info!(url = %sim.base_url(), "demo simulator started");
+    let result = super::console::run(profile).await;
+    sim.shutdown();
+    result
+}

@@ -1,0 +1,125 @@
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn profile_from_file_with_env_override_and_token_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = write(dir.path(), "tok", "s3cret\n");
+    std::fs::set_permissions(&tok, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        &format!(
+            r#"
+default_profile = "staging"
+[profiles.prod]
+marketing_url = "https://m.example/v1/"
+crm_url = "https://c.example/v1"
+erp_url = "https://e.example/v1"
+token_file = "{}"
+production = true
+actor = "ana"
+"#,
+            tok.display()
+        ),
+    );
+    let cli = Overrides {
+        profile: Some("prod".into()),
+        config: Some(cfg),
+        ..Default::default()
+    };
+    let p = resolve(&cli, &env_of(&[("MOPS_CRM_URL", "http://override:1/crm")])).unwrap();
+    assert_eq!(p.name, "prod");
+    assert!(p.production);
+    assert_eq!(p.endpoints.marketing, "https://m.example/v1");
+    assert_eq!(p.endpoints.crm, "http://override:1/crm");
+    assert_eq!(p.endpoints.token.expose(), "s3cret");
+    assert_eq!(p.actor, "ana");
+    assert!(
+        !format!("{p:?}").contains("s3cret"),
+        "token leaked into Debug"
+    );
+}
+
+#[test]
+fn world_readable_token_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = write(dir.path(), "tok", "x");
+    std::fs::set_permissions(&tok, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = read_token_file(&tok).unwrap_err().to_string();
+    assert!(err.contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn bad_config_names_file_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        "[profiles.x]\nmarketing_ur = 'typo'\n",
+    );
+    let cli = Overrides {
+        config: Some(cfg.clone()),
+        profile: Some("x".into()),
+        ..Default::default()
+    };
+    let err = resolve(&cli, &env_of(&[])).unwrap_err().to_string();
+    assert!(err.contains(&cfg.display().to_string()), "{err}");
+    assert!(err.contains("marketing_ur"), "{err}");
+}
+
+#[test]
+fn unknown_profile_lists_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "c.toml", "[profiles.prod]\n[profiles.stage]\n");
+    let cli = Overrides {
+        config: Some(cfg),
+        profile: Some("dev".into()),
+        ..Default::default()
+    };
+    let err = resolve(&cli, &env_of(&[])).unwrap_err().to_string();
+    assert!(err.contains("prod, stage"), "{err}");
+}
+
+#[test]
+fn missing_urls_point_to_demo() {
+    let cli = Overrides {
+        config: None,
+        ..Default::default()
+    };
+    let err = build_profile("default", ProfileFile::default(), &cli, &env_of(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("mops demo"), "{err}");
+}
+
+#[test]
+fn readonly_flag_wins() {
+    let env = env_of(&[
+        ("MOPS_MARKETING_URL", "http://a"),
+        ("MOPS_CRM_URL", "http://b"),
+        ("MOPS_ERP_URL", "http://c"),
+    ]);
+    let cli = Overrides {
+        readonly: true,
+        ..Default::default()
+    };
+    let p = build_profile("x", ProfileFile::default(), &cli, &env).unwrap();
+    assert!(p.readonly);
+}

@@ -1,0 +1,230 @@
+//! Campaign detail: facts, health reasons, alerts with their expected band,
+//! throttles, and hourly sparklines of sends and CTR from the history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::bar;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
+
+use super::health_span;
+use crate::app::AppState;
+use crate::domain::{Campaign, MetricKind, System};
+use crate::ui::area;
+use crate::ui::format;
+use crate::ui::theme::Theme;
+
+pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
+    let campaign = state
+        .detail
+        .as_deref()
+        .and_then(|id| state.snapshot.campaign(id));
+    let Some(c) = campaign else {
+        let block = area::block(
+            area::title("Campaign detail", String::new(), theme),
+            None,
+            state,
+            theme,
+            false,
+        );
+        let text = format!(
+            "campaign {} is no longer in the data",
+            state.detail.as_deref().unwrap_or(theme.glyphs.dash)
+        );
+        frame.render_widget(Paragraph::new(text).style(theme.muted()).block(block), r);
+        return;
+    };
+    let [info, sends, ctr] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(5),
+    ])
+    .areas(r);
+    let block = area::block(
+        area::title(&c.name, format!("{}, Esc back", c.id), theme),
+        Some(System::Marketing),
+        state,
+        theme,
+        false,
+    );
+    frame.render_widget(
+        Paragraph::new(info_lines(c, state, theme))
+            .wrap(Wrap { trim: false })
+            .block(block),
+        info,
+    );
+    let series = state
+        .snapshot
+        .history
+        .get(&c.id)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let width = usize::from(sends.width.saturating_sub(2));
+    let recent = &series[series.len().saturating_sub(width)..];
+    let sends_data: Vec<u64> = recent
+        .iter()
+        .map(|b| b.get(MetricKind::Sends).max(0.0) as u64)
+        .collect();
+    // CTR in hundredths of a percent, so the integer sparkline keeps detail.
+    let ctr_data: Vec<u64> = recent
+        .iter()
+        .map(|b| {
+            let base = b.get(MetricKind::Deliveries).max(b.get(MetricKind::Sends));
+            if base > 0.0 {
+                (b.get(MetricKind::Clicks) / base * 10_000.0) as u64
+            } else {
+                0
+            }
+        })
+        .collect();
+    let band = state
+        .derived
+        .alerts
+        .iter()
+        .find(|a| a.campaign_id.as_deref() == Some(c.id.as_str()) && a.signal == "ctr")
+        .map(|a| {
+            let dash = theme.glyphs.dash;
+            let band = format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash);
+            format!(", {band} ({})", a.baseline)
+        })
+        .unwrap_or_default();
+    let last_sends = sends_data
+        .last()
+        .map_or(String::new(), |v| format!(", last {v}"));
+    let last_ctr = ctr_data.last().map_or(String::new(), |v| {
+        format!(", last {}", format::percent(*v as f64 / 10_000.0))
+    });
+    spark(
+        frame,
+        sends,
+        "Sends per hour",
+        last_sends,
+        &sends_data,
+        theme,
+    );
+    let ctr_detail = format!("{last_ctr}{band}");
+    spark(frame, ctr, "CTR per hour", ctr_detail, &ctr_data, theme);
+}
+
+/// Bars scaled from the window's minimum, not from zero: hourly counts sit
+/// far from zero, and a drop from 1,400 to 1,000 must be visible.
+fn spark(frame: &mut Frame, r: Rect, name: &str, extra: String, data: &[u64], theme: &Theme) {
+    let s = theme.glyphs.spark;
+    let set = bar::Set {
+        empty: s[0],
+        one_eighth: s[1],
+        one_quarter: s[2],
+        three_eighths: s[3],
+        half: s[4],
+        five_eighths: s[5],
+        three_quarters: s[6],
+        seven_eighths: s[7],
+        full: s[8],
+    };
+    let floor = data.iter().min().copied().unwrap_or(0);
+    // +1 keeps the minimum as the lowest bar rather than a blank.
+    let shifted: Vec<u64> = data.iter().map(|v| v - floor + 1).collect();
+    let detail = format!("{} hours{extra}", data.len());
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
+        .border_style(theme.border())
+        .title(area::title(name, detail, theme));
+    frame.render_widget(
+        Sparkline::default()
+            .block(block)
+            .data(&shifted)
+            .bar_set(set)
+            .style(theme.accent()),
+        r,
+    );
+}
+
+fn info_lines(c: &Campaign, state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
+    let g = &theme.glyphs;
+    let dash = g.dash;
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<10}"), theme.muted()),
+            Span::styled(v, theme.text()),
+        ])
+    };
+    let health = state.derived.health.get(&c.id);
+    let mut lines = vec![
+        kv(
+            "status",
+            format!(
+                "{}, {}, owner {}",
+                c.status.as_str(),
+                c.channel.as_str(),
+                c.owner
+            ),
+        ),
+        kv(
+            "budget",
+            format!(
+                "{} of {} spent, pacing {}",
+                format::money(c.spend),
+                format::money(c.budget),
+                c.pacing(state.world_now())
+                    .map_or(dash.to_string(), |p| format!("{:.0}%", p * 100.0))
+            ),
+        ),
+        kv(
+            "provider",
+            match &c.fallback {
+                Some(f) => format!("{} (fallback engaged: {f})", c.provider),
+                None => c.provider.clone(),
+            },
+        ),
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "health"), theme.muted()),
+            health_span(health.map(|h| h.score), theme),
+        ]),
+    ];
+    for reason in health.map(|h| h.reasons.as_slice()).unwrap_or(&[]) {
+        lines.push(Line::from(Span::styled(
+            format!("{:<10}{} {reason}", "", g.arrow),
+            theme.text(),
+        )));
+    }
+    for a in state
+        .derived
+        .alerts
+        .iter()
+        .filter(|a| a.campaign_id.as_deref() == Some(c.id.as_str()))
+    {
+        lines.push(kv(
+            "alert",
+            format!(
+                "{} {} {} {}, {}, since {}",
+                a.severity.as_str(),
+                a.state.as_str(),
+                a.signal,
+                format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash),
+                a.baseline,
+                format::age(state.world_now() - a.since)
+            ),
+        ));
+    }
+    for t in state
+        .derived
+        .throttles
+        .iter()
+        .filter(|t| t.campaign_id == c.id)
+    {
+        lines.push(kv(
+            "throttle",
+            format!(
+                "{} {:.0}%, {} cover {}, {}",
+                t.level.as_str(),
+                t.factor * 100.0,
+                t.sku,
+                t.days_of_cover
+                    .map_or(g.infinity.to_string(), |d| format!("{d:.1}d")),
+                t.rule
+            ),
+        ));
+    }
+    lines
+}
