@@ -275,3 +275,9 @@ fn sleds_own_lock_also_maps_to_locked() {
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     release(holder);
 }
+
+#[test]
+fn store_handle_can_cross_threads() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<Store>();
+}

@@ -1,6 +1,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -205,10 +206,14 @@ fn try_open_cache(path: &Path) -> Result<sled::Db, CacheProblem> {
     if path.exists() && !path.is_dir() {
         return Err(CacheProblem::Unusable("it is not a directory".into()));
     }
-    let db = match cache_config(path).open() {
-        Ok(db) => db,
-        Err(e) if is_lock_error(&e) => return Err(CacheProblem::Locked),
-        Err(e) => return Err(CacheProblem::Unusable(format!("cannot open: {e}"))),
+    // sled 0.34 can panic instead of erroring on some damaged files; the
+    // cache is disposable, so treat that like any other unreadable cache.
+    let opened = std::panic::catch_unwind(AssertUnwindSafe(|| cache_config(path).open()));
+    let db = match opened {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) if is_lock_error(&e) => return Err(CacheProblem::Locked),
+        Ok(Err(e)) => return Err(CacheProblem::Unusable(format!("cannot open: {e}"))),
+        Err(_) => return Err(CacheProblem::Unusable("sled panicked opening it".into())),
     };
     let meta = db
         .open_tree("meta")
