@@ -131,10 +131,16 @@ fn open_journal(data_dir: &Path) -> Result<sled::Db, StoreError> {
             }
         }
     };
-    let db = sled::Config::new()
+    let config = sled::Config::new()
         .path(&dir)
-        .cache_capacity(JOURNAL_CAPACITY)
-        .open()
+        .cache_capacity(JOURNAL_CAPACITY);
+    // A panic inside sled on a damaged journal becomes the same clear error.
+    let db = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()))
+        .unwrap_or_else(|_| {
+            Err(sled::Error::ReportableBug(
+                "sled panicked while opening it".into(),
+            ))
+        })
         .map_err(hard)?;
     let meta = db.open_tree("meta").map_err(hard)?;
     match read_version(&meta).map_err(hard)? {
