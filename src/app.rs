@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod command;
+pub mod confirm;
 pub mod filter;
 pub mod keymap;
 pub mod rows;
@@ -22,19 +23,20 @@ use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
 use crate::analytics::{Engine, Policy};
-use crate::domain::{Derived, Snapshot};
-use crate::sync::PollOutcome;
+use crate::domain::{Derived, OperatorCommand, Snapshot};
+use crate::sync::{CommandResult, PollOutcome};
 use crate::terminal::SyncOutput;
 use crate::ui;
 
 pub use action::{Action, InputEdit, View};
+pub use confirm::Confirm;
 pub use filter::Filter;
 pub use keymap::{KeyBinding, Keymap, KeymapError};
 pub use rows::{CampaignRow, Rows, SortKey};
 pub use update::update;
 
 /// Everything the binary hands the TUI at start.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AppContext {
     pub profile: String,
     pub production: bool,
@@ -48,6 +50,10 @@ pub struct AppContext {
     /// Restored from the store so acknowledgements and hysteresis survive
     /// restarts; `Engine::new(Policy::default())` otherwise.
     pub engine: Engine,
+    /// To the outbox dispatcher; `None` disables operator commands.
+    pub commands: Option<tokio::sync::mpsc::Sender<OperatorCommand>>,
+    /// The dispatcher's reports on submitted and retried commands.
+    pub results: Option<Receiver<CommandResult>>,
 }
 
 impl Default for AppContext {
@@ -62,16 +68,20 @@ impl Default for AppContext {
             stale_after: chrono::Duration::minutes(5),
             keymap: Keymap::default(),
             engine: Engine::new(Policy::default()),
+            commands: None,
+            results: None,
         }
     }
 }
 
 /// What `update` asks the loop to do outside the state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
     /// Clear the terminal and repaint everything (Ctrl-L).
     ClearScreen,
+    /// A confirmed operator command for the outbox dispatcher.
+    Submit(OperatorCommand),
 }
 
 /// A `:` command line or a `/` filter being typed.
@@ -124,6 +134,10 @@ pub struct AppState {
     pub rows: Rows,
     /// One-line feedback (unknown command, bad filter, ...).
     pub message: Option<String>,
+    /// An operator command waiting for Enter / Esc.
+    pub confirm: Option<Confirm>,
+    /// Commands submitted this session with their latest known status.
+    pub recent_commands: Vec<OperatorCommand>,
     /// Body rows visible last frame, for paging.
     pub page_rows: usize,
     pub should_quit: bool,
@@ -157,6 +171,8 @@ impl AppState {
             sort: SortKey::Health,
             rows: Rows::default(),
             message: None,
+            confirm: None,
+            recent_commands: Vec::new(),
             page_rows: 10,
             should_quit: false,
         };
@@ -226,7 +242,7 @@ pub async fn run<B, E>(
     terminal: &mut Terminal<B>,
     mut events: E,
     mut polls: Receiver<PollOutcome>,
-    ctx: AppContext,
+    mut ctx: AppContext,
     cancel: CancellationToken,
 ) -> color_eyre::Result<AppState>
 where
@@ -234,6 +250,8 @@ where
     B::Error: Send + Sync + 'static,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
 {
+    let commands = ctx.commands.clone();
+    let mut results = ctx.results.take();
     let (mut state, theme) = AppState::new(ctx, Utc::now());
     state.local_offset = local_offset();
     refresh_derived(&mut state);
@@ -252,6 +270,11 @@ where
             Some(outcome) = polls.recv() => {
                 state.now = Utc::now();
                 state.apply(outcome);
+                changed = true;
+            }
+            Some(result) = next_result(&mut results) => {
+                state.now = Utc::now();
+                confirm::track(&mut state, result.command);
                 changed = true;
             }
             ev = events.next(), if events_open => match ev {
@@ -283,6 +306,7 @@ where
             match effect {
                 Effect::Quit => state.should_quit = true,
                 Effect::ClearScreen => terminal.clear().map_err(color_eyre::Report::new)?,
+                Effect::Submit(command) => submit(&mut state, commands.as_ref(), command),
             }
         }
         if state.should_quit || !events_open {
@@ -295,16 +319,51 @@ where
     Ok(state)
 }
 
+/// The dispatcher's next report, or never when there is no dispatcher.
+async fn next_result(results: &mut Option<Receiver<CommandResult>>) -> Option<CommandResult> {
+    match results.as_mut() {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Hand a confirmed command to the dispatcher without blocking the UI.
+fn submit(
+    state: &mut AppState,
+    commands: Option<&tokio::sync::mpsc::Sender<OperatorCommand>>,
+    command: OperatorCommand,
+) {
+    use tokio::sync::mpsc::error::TrySendError;
+    let what = format!("{} {}", command.kind.verb(), command.kind.target());
+    let Some(tx) = commands else {
+        state.message = Some(format!("{what}: not sent, commands are not available here"));
+        return;
+    };
+    match tx.try_send(command.clone()) {
+        Ok(()) => confirm::track(state, command),
+        Err(TrySendError::Full(_)) => {
+            state.message = Some(format!(
+                "{what}: not sent, the command queue is full; try again"
+            ));
+        }
+        Err(TrySendError::Closed(_)) => {
+            state.message = Some(format!("{what}: not sent, the dispatcher has stopped"));
+        }
+    }
+}
+
 fn event_to_action(state: &AppState, ev: Event, changed: &mut bool) -> Option<Action> {
     match ev {
         Event::Key(key) if key.kind != KeyEventKind::Release => {
-            if state.input.is_some() {
+            if state.input.is_some() || state.confirm.is_some() {
                 update::input_action(&key)
             } else {
                 state.keymap.lookup(&key).cloned()
             }
         }
-        Event::Paste(text) if state.input.is_some() => Some(Action::Input(InputEdit::Paste(text))),
+        Event::Paste(text) if state.input.is_some() || state.confirm.is_some() => {
+            Some(Action::Input(InputEdit::Paste(text)))
+        }
         Event::Resize(..) => {
             *changed = true;
             None

@@ -199,3 +199,22 @@ fn ascii_fallback_draws_only_ascii() {
         assert!(foreign.is_empty(), "{view:?}: {foreign:?}\n{screen}");
     }
 }
+
+#[test]
+fn confirm_dialog_snapshots() {
+    let mut s = in_view(View::Campaigns);
+    s.readonly = false;
+    update(&mut s, Action::Pause);
+    update(
+        &mut s,
+        Action::Input(crate::app::InputEdit::Paste("CTR collapse".into())),
+    );
+    assert!(s.confirm.is_some());
+    for (w, h) in SIZES {
+        let t = draw(&s, &Theme::default(), w, h);
+        insta::assert_snapshot!(format!("confirm_{w}x{h}"), t.backend());
+    }
+    for (w, h) in [(20, 5), (1, 1)] {
+        draw(&s, &Theme::default(), w, h);
+    }
+}
