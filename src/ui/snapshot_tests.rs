@@ -218,3 +218,27 @@ fn confirm_dialog_snapshots() {
         draw(&s, &Theme::default(), w, h);
     }
 }
+
+#[test]
+fn ten_thousand_campaigns_scroll_to_the_last() {
+    let mut s = in_view(View::Campaigns);
+    let template = s.snapshot.campaigns[0].clone();
+    s.snapshot.campaigns = (0..10_000)
+        .map(|i| {
+            let mut c = template.clone();
+            c.id = format!("c-{i:05}");
+            c.name = format!("Campaign {i:05}");
+            c
+        })
+        .collect();
+    s.derived = Default::default();
+    crate::app::refresh_rows(&mut s);
+    s.page_rows = crate::ui::body_rows(24);
+    update(&mut s, Action::Bottom);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("Campaign 09999"), "{screen}");
+    assert!(!screen.contains("Campaign 00000"), "{screen}");
+    update(&mut s, Action::PageUp);
+    assert_eq!(s.selected(View::Campaigns), 9999 - s.page_rows);
+}
