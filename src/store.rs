@@ -12,6 +12,7 @@
 
 mod audit;
 mod cache;
+mod codec;
 mod error;
 mod history;
 mod open;
@@ -19,12 +20,13 @@ mod outbox;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub use audit::{AuditVerification, GENESIS_HASH, NewAuditEntry, entry_hash};
 pub use cache::{HISTORY_WINDOW_DAYS, Session};
+pub use codec::{decode_bucket, encode_bucket};
 pub use error::{AuditError, StoreError, Tamper};
-pub use history::{HISTORY_RETENTION_DAYS, decode_bucket, encode_bucket};
+pub use history::HISTORY_RETENTION_DAYS;
 pub use open::{CACHE_FORMAT_VERSION, JOURNAL_FORMAT_VERSION, OpenReport};
 pub use outbox::Enqueued;
 
@@ -39,6 +41,7 @@ struct Inner {
     data_dir: PathBuf,
     snapshot: sled::Tree,
     history: sled::Tree,
+    history_writer: Mutex<()>,
     session: sled::Tree,
     cache: sled::Db,
     outbox: sled::Tree,

@@ -2,6 +2,8 @@
 //! state owner (the app loop). Tasks never touch UI state directly.
 
 pub mod apply;
+pub mod cache_writer;
+pub mod dispatcher;
 pub mod messages;
 pub mod poller;
 

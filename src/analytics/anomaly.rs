@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alerts::LifecyclePolicy;
-use super::baseline::{BaselineConfig, Expectation, SeasonalWindow};
+use super::baseline::{BaselineConfig, Expectation, SeasonalWindow, Slot};
 use crate::domain::MetricKind;
 use crate::domain::snapshot::HourBucket;
 
@@ -319,6 +319,7 @@ pub fn evaluate_campaign(
     }
     let fraction = (age as f64 / 3600.0).clamp(0.0, 1.0);
     let ts = current.ts.timestamp();
+    let slot = Slot::of(ts);
     let mut out = Vec::new();
     for signal in Signal::CAMPAIGN {
         if !signal.is_rate() && (!volumes || fraction < policy.min_partial_fraction) {
@@ -330,7 +331,7 @@ pub fn evaluate_campaign(
         window.clear();
         for b in &history[..last] {
             if let Some((v, _)) = signal.read(b, policy) {
-                window.push(b.ts.timestamp(), v);
+                window.push_toward(b.ts.timestamp(), v, &slot);
             }
         }
         let Some(mut e) = window.expect(ts, signal.abs_floor()) else {

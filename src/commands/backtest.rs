@@ -70,7 +70,12 @@ pub fn run(args: &BacktestArgs) -> Result<(), BacktestError> {
                 Some(out) => {
                     let out_name = out.display().to_string();
                     let f = File::create(out).map_err(io_err(&out_name))?;
-                    score_stream(input, BufWriter::with_capacity(BUF, f), &name, &policy)?;
+                    let res = score_stream(input, BufWriter::with_capacity(BUF, f), &name, &policy);
+                    if res.is_err() {
+                        // A half-written file would pass for a result.
+                        let _ = fs::remove_file(out);
+                    }
+                    res?;
                 }
                 None => {
                     let stdout = io::stdout().lock();
@@ -127,7 +132,12 @@ pub fn score_stream<R: BufRead, W: Write>(
             break;
         }
         line_no += 1;
-        let line = trim(&buf);
+        let mut line = trim(&buf);
+        if line_no == 1 {
+            line = line
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(line);
+        }
         if line.is_empty() {
             continue;
         }
@@ -261,7 +271,11 @@ fn score_file(input: &Path, target: &Path, policy: &AnomalyPolicy) -> Result<u64
     }
     let r = BufReader::with_capacity(BUF, File::open(input).map_err(io_err(&name))?);
     let w = BufWriter::with_capacity(BUF, File::create(target).map_err(io_err(&target_name))?);
-    score_stream(r, w, &name, policy)
+    let res = score_stream(r, w, &name, policy);
+    if res.is_err() {
+        let _ = fs::remove_file(target);
+    }
+    res
 }
 
 /// Every `*.csv` below `dir` in sorted order, skipping the output tree (it
@@ -329,7 +343,9 @@ mod tests {
     fn header_optional_and_echoed_fields() {
         let a = run_str("timestamp,value\n2026-01-01T00:00:00Z,1.50\n").expect("valid");
         let b = run_str("2026-01-01T00:00:00Z,1.50\n").expect("valid");
+        let c = run_str("\u{feff}2026-01-01T00:00:00Z, \"1.50\"\r\n\n").expect("valid");
         assert_eq!(a, b);
+        assert_eq!(a, c);
         assert_eq!(
             a,
             "timestamp,value,anomaly_score\n2026-01-01T00:00:00Z,1.50,0.0000\n"

@@ -1,21 +1,22 @@
 //! Hourly buckets per campaign in the cache's `history` tree.
 //!
-//! Key: campaign id, 0x00, hours since the Unix epoch as big-endian u32, so
-//! one campaign's buckets are contiguous and sorted by time. Value: the 8
-//! counters in a compact encoding (see [`encode_bucket`]), ~20-30 bytes for
-//! typical integral counters instead of 64.
+//! Key: campaign id, 0x00, the UTC day (days since the Unix epoch) as a
+//! big-endian u32, so one campaign's rows are contiguous and sorted by time.
+//! Value: that day's hourly buckets (see `codec`). A bucket is addressed by
+//! its hour; rows are an on-disk detail that keeps 10,000 campaigns x 90
+//! days x 24 hours within reach of sled (see docs/storage.md for figures).
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use super::codec::{DayRow, decode_day, encode_day};
 use super::{Store, StoreError};
 use crate::domain::snapshot::HourBucket;
 
 /// Hourly buckets older than this are removed by `prune_history`.
 pub const HISTORY_RETENTION_DAYS: i64 = 90;
 const TREE: &str = "history";
-/// Largest integral value stored as a varint; beyond it f64 is exact only as f64.
-const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
-const PRUNE_BATCH: usize = 10_000;
 
 fn hour_of(ts: DateTime<Utc>) -> u32 {
     ts.timestamp()
@@ -23,9 +24,10 @@ fn hour_of(ts: DateTime<Utc>) -> u32 {
         .clamp(0, i64::from(u32::MAX)) as u32
 }
 
-fn hour_start(hour: u32) -> Result<DateTime<Utc>, StoreError> {
-    Utc.timestamp_opt(i64::from(hour) * 3600, 0)
-        .single()
+fn hour_start(hour: u64) -> Result<DateTime<Utc>, StoreError> {
+    i64::try_from(hour * 3600)
+        .ok()
+        .and_then(|secs| Utc.timestamp_opt(secs, 0).single())
         .ok_or_else(|| StoreError::corrupt(TREE, format!("hour {hour} out of range")))
 }
 
@@ -36,11 +38,11 @@ fn check_id(id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn key(id: &[u8], hour: u32) -> Vec<u8> {
+fn key(id: &[u8], day: u32) -> Vec<u8> {
     let mut k = Vec::with_capacity(id.len() + 5);
     k.extend_from_slice(id);
     k.push(0);
-    k.extend_from_slice(&hour.to_be_bytes());
+    k.extend_from_slice(&day.to_be_bytes());
     k
 }
 
@@ -49,77 +51,12 @@ fn split_key(k: &[u8]) -> Option<(&[u8], u32)> {
     if rest[0] != 0 {
         return None;
     }
-    let hour = u32::from_be_bytes(rest[1..].try_into().ok()?);
-    Some((id, hour))
+    let day = u32::from_be_bytes(rest[1..].try_into().ok()?);
+    Some((id, day))
 }
 
-/// Encoding: a byte with one bit per non-zero counter, a byte marking which
-/// of those are small non-negative integers (LEB128 varint), then the
-/// present values in counter order (varint or f64 little-endian). Exact for
-/// every f64, including -0.0 and NaN.
-pub fn encode_bucket(values: &[f64; 8]) -> Vec<u8> {
-    let mut present = 0u8;
-    let mut integral = 0u8;
-    let mut body = Vec::with_capacity(24);
-    for (i, &v) in values.iter().enumerate() {
-        if v.to_bits() == 0 {
-            continue;
-        }
-        present |= 1 << i;
-        if v.is_sign_positive() && v.fract() == 0.0 && v < MAX_EXACT {
-            integral |= 1 << i;
-            let mut n = v as u64;
-            loop {
-                let byte = (n & 0x7f) as u8;
-                n >>= 7;
-                if n == 0 {
-                    body.push(byte);
-                    break;
-                }
-                body.push(byte | 0x80);
-            }
-        } else {
-            body.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    let mut out = Vec::with_capacity(body.len() + 2);
-    out.push(present);
-    out.push(integral);
-    out.extend_from_slice(&body);
-    out
-}
-
-pub fn decode_bucket(bytes: &[u8]) -> Option<[f64; 8]> {
-    let (&present, rest) = bytes.split_first()?;
-    let (&integral, mut body) = rest.split_first()?;
-    let mut values = [0.0; 8];
-    for (i, v) in values.iter_mut().enumerate() {
-        if present & (1 << i) == 0 {
-            continue;
-        }
-        if integral & (1 << i) != 0 {
-            let mut n = 0u64;
-            let mut shift = 0;
-            loop {
-                let (&b, tail) = body.split_first()?;
-                body = tail;
-                n |= u64::from(b & 0x7f).checked_shl(shift)?;
-                if b & 0x80 == 0 {
-                    break;
-                }
-                shift += 7;
-                if shift > 63 {
-                    return None;
-                }
-            }
-            *v = n as f64;
-        } else {
-            let (raw, tail) = body.split_first_chunk::<8>()?;
-            body = tail;
-            *v = f64::from_le_bytes(*raw);
-        }
-    }
-    body.is_empty().then_some(values)
+fn row_of(v: &[u8]) -> Result<DayRow, StoreError> {
+    decode_day(v).ok_or_else(|| StoreError::corrupt(TREE, format!("malformed row {v:?}")))
 }
 
 impl Store {
@@ -130,15 +67,46 @@ impl Store {
         campaign_id: &str,
         buckets: &[HourBucket],
     ) -> Result<(), StoreError> {
-        check_id(campaign_id)?;
-        let mut batch = sled::Batch::default();
-        for b in buckets {
-            batch.insert(
-                key(campaign_id.as_bytes(), hour_of(b.ts)),
-                encode_bucket(&b.values),
-            );
+        self.append_history_many([(campaign_id, buckets)])
+    }
+
+    /// Like [`Store::append_history`] for many campaigns in one atomic batch,
+    /// e.g. everything one metrics poll brought in.
+    pub fn append_history_many<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, &'a [HourBucket])>,
+    ) -> Result<(), StoreError> {
+        let tree = &self.inner.history;
+        // Rows are read-modify-write: serialise writers so none is lost.
+        let _writer = self
+            .inner
+            .history_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut rows: BTreeMap<Vec<u8>, DayRow> = BTreeMap::new();
+        for (campaign_id, buckets) in items {
+            check_id(campaign_id)?;
+            for b in buckets {
+                let hour = hour_of(b.ts);
+                let k = key(campaign_id.as_bytes(), hour / 24);
+                let row = match rows.entry(k) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        let existing = match tree.get(e.key())? {
+                            Some(v) => row_of(&v)?,
+                            None => [None; 24],
+                        };
+                        e.insert(existing)
+                    }
+                };
+                row[(hour % 24) as usize] = Some(b.values);
+            }
         }
-        self.inner.history.apply_batch(batch)?;
+        let mut batch = sled::Batch::default();
+        for (k, row) in &rows {
+            batch.insert(k.as_slice(), encode_day(row));
+        }
+        tree.apply_batch(batch)?;
         Ok(())
     }
 
@@ -150,27 +118,40 @@ impl Store {
     ) -> Result<Vec<HourBucket>, StoreError> {
         check_id(campaign_id)?;
         let id = campaign_id.as_bytes();
-        let range = key(id, hour_of(since))..=key(id, u32::MAX);
+        let since = u64::from(hour_of(since));
         let mut out = Vec::new();
-        for item in self.inner.history.range(range) {
+        for item in self.inner.history.range(key(id, (since / 24) as u32)..) {
             let (k, v) = item?;
-            let (_, hour) = split_key(&k)
-                .ok_or_else(|| StoreError::corrupt(TREE, format!("malformed key {k:?}")))?;
-            let values = decode_bucket(&v)
-                .ok_or_else(|| StoreError::corrupt(TREE, format!("malformed bucket {v:?}")))?;
-            out.push(HourBucket {
-                ts: hour_start(hour)?,
-                values,
-            });
+            match split_key(&k) {
+                Some((kid, _)) if kid != id => break,
+                Some((_, day)) => {
+                    for (h, values) in row_of(&v)?.iter().enumerate() {
+                        let hour = u64::from(day) * 24 + h as u64;
+                        if let Some(values) = values.filter(|_| hour >= since) {
+                            out.push(HourBucket {
+                                ts: hour_start(hour)?,
+                                values,
+                            });
+                        }
+                    }
+                }
+                None => return Err(StoreError::corrupt(TREE, format!("malformed key {k:?}"))),
+            }
         }
         Ok(out)
     }
 
     /// Deletes buckets older than the retention window; returns how many.
-    /// Visits each campaign's range once instead of scanning every bucket.
+    /// Visits each campaign's old rows only, not every row in the tree.
     pub fn prune_history(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let tree = &self.inner.history;
+        let _writer = self
+            .inner
+            .history_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let cutoff = hour_of(now - Duration::days(HISTORY_RETENTION_DAYS));
+        let (cut_day, cut_hour) = (cutoff / 24, (cutoff % 24) as usize);
         let mut removed = 0;
         let mut from: Vec<u8> = Vec::new();
         while let Some(item) = tree.range(from.as_slice()..).next() {
@@ -178,22 +159,23 @@ impl Store {
             let Some((id, _)) = split_key(&k) else {
                 // Not ours: drop it rather than let it stall the walk.
                 tree.remove(&k)?;
-                removed += 1;
                 continue;
             };
             let mut batch = sled::Batch::default();
-            let mut in_batch = 0;
-            for old in tree.range(key(id, 0)..key(id, cutoff)).keys() {
-                batch.remove(old?);
-                in_batch += 1;
-                if in_batch == PRUNE_BATCH {
-                    tree.apply_batch(std::mem::take(&mut batch))?;
-                    removed += in_batch;
-                    in_batch = 0;
+            for old in tree.range(key(id, 0)..=key(id, cut_day)) {
+                let (k, v) = old?;
+                let mut row = row_of(&v)?;
+                let whole_day = split_key(&k).is_some_and(|(_, day)| day < cut_day);
+                let drop_hours = if whole_day { 24 } else { cut_hour };
+                removed += row[..drop_hours].iter().flatten().count();
+                row[..drop_hours].fill(None);
+                if row.iter().all(Option::is_none) {
+                    batch.remove(k);
+                } else if drop_hours > 0 {
+                    batch.insert(k, encode_day(&row));
                 }
             }
             tree.apply_batch(batch)?;
-            removed += in_batch;
             // The smallest key after every "<id>\0..." key.
             from = id.to_vec();
             from.push(1);
@@ -207,44 +189,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bucket_codec_is_exact() {
-        let cases: [[f64; 8]; 4] = [
-            [0.0; 8],
-            [1.0, 2.0, 300.0, 40_000.0, 0.0, 0.0, 7.0, 12.34],
-            [
-                -0.0,
-                f64::NAN,
-                -5.0,
-                0.5,
-                MAX_EXACT,
-                1e300,
-                f64::INFINITY,
-                1.0,
-            ],
-            [u32::MAX as f64; 8],
-        ];
-        for values in cases {
-            let enc = encode_bucket(&values);
-            let dec = decode_bucket(&enc).expect("decodes");
-            for (a, b) in values.iter().zip(dec.iter()) {
-                assert_eq!(a.to_bits(), b.to_bits(), "{values:?} -> {dec:?}");
-            }
-        }
-        assert_eq!(encode_bucket(&[0.0; 8]).len(), 2);
-        assert!(encode_bucket(&[1000.0, 990.0, 300.0, 40.0, 5.0, 1.0, 3.0, 12.5]).len() <= 20);
-    }
-
-    #[test]
-    fn bucket_codec_rejects_garbage() {
-        assert_eq!(decode_bucket(&[]), None);
-        assert_eq!(decode_bucket(&[1, 1]), None);
-        assert_eq!(decode_bucket(&[1, 0, 1, 2, 3]), None);
-        assert_eq!(decode_bucket(&[1, 1, 0x80, 0x80]), None);
-        assert_eq!(decode_bucket(&[0, 0, 9]), None);
-    }
-
-    #[test]
-    fn keys_sort_by_campaign_then_hour() {
+    fn keys_sort_by_campaign_then_day() {
         assert!(key(b"c1", 5) < key(b"c1", 6));
         assert!(key(b"c1", u32::MAX) < key(b"c10", 0));
         assert_eq!(split_key(&key(b"c1", 77)), Some((&b"c1"[..], 77)));

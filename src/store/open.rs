@@ -2,7 +2,7 @@ use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -57,6 +57,7 @@ fn open_once(data_dir: &Path) -> Result<(Store, OpenReport), StoreError> {
         data_dir: data_dir.to_path_buf(),
         snapshot: cache.open_tree("snapshot")?,
         history: cache.open_tree("history")?,
+        history_writer: Mutex::new(()),
         session: cache.open_tree("session")?,
         cache,
         outbox: journal.open_tree("outbox")?,

@@ -42,13 +42,19 @@ pub enum Delivery {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Io(std::io::Error::other(format!("store task failed: {e}"))))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        StoreError::Db(sled::Error::Io(std::io::Error::other(format!(
+            "store task failed: {e}"
+        ))))
+    })?
 }
 
 /// Durably queue a command (idempotent by key) and audit it.
-pub async fn enqueue(store: &Store, actor: &Actor, cmd: OperatorCommand) -> Result<OperatorCommand, StoreError> {
+pub async fn enqueue(
+    store: &Store,
+    actor: &Actor,
+    cmd: OperatorCommand,
+) -> Result<OperatorCommand, StoreError> {
     let s = store.clone();
     let c = cmd.clone();
     blocking(move || s.enqueue(&c)).await?;
@@ -79,14 +85,22 @@ pub async fn deliver(
     let outcome = client.execute(&sent).await;
     let (status, note) = match outcome {
         Ok(CommandOutcome::Applied { replayed }) => {
-            let note = (replayed || was_sent).then(|| "confirmed by idempotency read-back".to_string());
+            let note =
+                (replayed || was_sent).then(|| "confirmed by idempotency read-back".to_string());
             (CommandStatus::Applied, note)
         }
         Ok(CommandOutcome::Conflict { detail }) => (CommandStatus::Conflict { detail }, None),
         Err(e) if e.is_ambiguous() => {
-            return Ok(Delivery::Later(sent, format!("answer lost, will read back: {e}")));
+            return Ok(Delivery::Later(
+                sent,
+                format!("answer lost, will read back: {e}"),
+            ));
         }
-        Err(e @ (HttpError::Connect { .. } | HttpError::CircuitOpen { .. } | HttpError::RateLimited { .. })) => {
+        Err(
+            e @ (HttpError::Connect { .. }
+            | HttpError::CircuitOpen { .. }
+            | HttpError::RateLimited { .. }),
+        ) => {
             // Nothing reached the server (or it refused before acting): back to queued.
             let back = if was_sent {
                 sent
@@ -108,7 +122,11 @@ pub async fn deliver(
     Ok(Delivery::Done(done))
 }
 
-async fn set_status(store: &Store, key: &str, status: CommandStatus) -> Result<OperatorCommand, StoreError> {
+async fn set_status(
+    store: &Store,
+    key: &str,
+    status: CommandStatus,
+) -> Result<OperatorCommand, StoreError> {
     let s = store.clone();
     let key = key.to_string();
     blocking(move || s.set_status(&key, status, Utc::now())).await
@@ -127,6 +145,7 @@ async fn audit(
         _ => note,
     };
     let entry = NewAuditEntry {
+        at: Utc::now(),
         actor: cmd.actor.clone(),
         role: actor.role.clone(),
         action: cmd.kind.verb().to_string(),

@@ -59,7 +59,7 @@ fn snapshot_round_trips_with_a_14_day_history_window() {
             last_attempt: Some(t(8)),
             last_error: Some("timeout".into()),
             failures: 1,
-            server_time: None,
+            server_time: Some(t(6)),
         },
     );
     let all: Vec<HourBucket> = (0..=24 * 20).map(|h| bucket(h, h as f64)).collect();
@@ -154,4 +154,31 @@ fn session_and_engine_blob_round_trip() {
         store.load_engine_state().unwrap().as_deref(),
         Some(&b"v2"[..])
     );
+}
+
+#[test]
+fn prune_cuts_inside_a_day_and_keeps_sparse_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    // Every third hour over 100 days, for one campaign.
+    let hours: Vec<HourBucket> = (0..100 * 24)
+        .step_by(3)
+        .map(|h| bucket(h, h as f64 + 2.0))
+        .collect();
+    store.append_history("x", &hours).unwrap();
+    let now = t(100 * 24 + 7);
+    let cutoff = now - Duration::days(HISTORY_RETENTION_DAYS);
+    let expected: Vec<HourBucket> = hours.iter().copied().filter(|b| b.ts >= cutoff).collect();
+    let removed = store.prune_history(now).unwrap();
+    assert_eq!(removed, hours.len() - expected.len());
+    assert_eq!(store.history("x", t(0)).unwrap(), expected);
+    // Hours written later into a trimmed day land next to the survivors.
+    store
+        .append_history("x", &[bucket(10 * 24 + 8, 1.0)])
+        .unwrap();
+    assert_eq!(
+        store.history("x", cutoff).unwrap()[0],
+        bucket(10 * 24 + 8, 1.0)
+    );
+    assert_eq!(store.history("x", cutoff).unwrap()[1], expected[0]);
 }

@@ -1,0 +1,505 @@
+//! The simulated world: a pure-ish, synchronous model behind one mutex.
+//! Everything is a function of (seed, start, simulated now, commands applied);
+//! handlers call [`World::advance_to`] and then read or mutate.
+
+pub mod approvals;
+pub mod catalog;
+pub mod incidents;
+pub mod metrics;
+pub mod stock;
+pub mod sync_jobs;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::domain::{
+    ApprovalRequest, Campaign, CampaignStatus, Channel, FallbackKind, InventoryLevel, MetricKind,
+    MetricSample, SyncFailure, SyncJob, SyncStatus, Verdict,
+};
+use crate::simulator::scenario::Incident;
+use approvals::Approvals;
+use catalog::{Catalog, PROVIDERS};
+use incidents::Incidents;
+use metrics::{Ctx, Pause, hour_floor};
+use stock::Stock;
+use sync_jobs::{JOBS, Retry};
+
+/// How far back metric history reaches before the start.
+pub const HISTORY: Duration = Duration::days(7);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorldError {
+    NotFound(String),
+    Conflict {
+        message: String,
+        current: String,
+        by: Option<String>,
+        at: Option<DateTime<Utc>>,
+    },
+    Invalid {
+        message: String,
+        details: serde_json::Value,
+    },
+}
+
+impl WorldError {
+    pub fn conflict(
+        message: String,
+        current: &str,
+        by_at: Option<(String, DateTime<Utc>)>,
+    ) -> Self {
+        let (by, at) = by_at.map_or((None, None), |(b, a)| (Some(b), Some(a)));
+        WorldError::Conflict {
+            message,
+            current: current.into(),
+            by,
+            at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProviderStatus {
+    pub name: String,
+    pub status: String,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CampaignState {
+    pauses: Vec<Pause>,
+    fallback: Option<(FallbackKind, DateTime<Utc>, String)>,
+    switch_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+/// Position of the next metric sample: (hour, campaign, metric index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricPos {
+    pub hour: DateTime<Utc>,
+    pub campaign: usize,
+    pub metric: usize,
+}
+
+pub struct World {
+    pub seed: u64,
+    pub start: DateTime<Utc>,
+    pub catalog: Catalog,
+    pub incidents: Incidents,
+    now: DateTime<Utc>,
+    states: Vec<CampaignState>,
+    /// Per campaign: spend summed over closed hours before the given hour.
+    spend_cache: Vec<(DateTime<Utc>, f64)>,
+    stock: Option<Stock>,
+    approvals: Approvals,
+    finance_added: usize,
+    retries: Vec<Vec<Retry>>,
+}
+
+fn ctx<'a>(w: (&'a Catalog, &'a [CampaignState], &'a Incidents, u64), i: usize) -> Ctx<'a> {
+    let (catalog, states, incidents, seed) = w;
+    Ctx {
+        seed,
+        index: i,
+        spec: &catalog.campaigns[i],
+        pauses: &states[i].pauses,
+        switch_at: states[i].switch_at,
+        incidents,
+    }
+}
+
+impl World {
+    pub fn new(
+        seed: u64,
+        count: usize,
+        start: DateTime<Utc>,
+        list: &[Incident],
+    ) -> Result<World, String> {
+        let catalog = Catalog::generate(seed, count, start);
+        let incidents = incidents::resolve(list, &catalog, start)?;
+        let states = catalog
+            .campaigns
+            .iter()
+            .map(|c| CampaignState {
+                pauses: c
+                    .initial_pause
+                    .iter()
+                    .map(|(at, by)| Pause {
+                        from: *at,
+                        by: by.to_string(),
+                        to: None,
+                    })
+                    .collect(),
+                updated_at: c.initial_pause.map(|(at, _)| at),
+                ..CampaignState::default()
+            })
+            .collect();
+        let spend_cache = catalog
+            .campaigns
+            .iter()
+            .map(|c| (hour_floor(c.start), 0.0))
+            .collect();
+        let mut world = World {
+            seed,
+            start,
+            approvals: Approvals::new(seed, start - Duration::days(2)),
+            catalog,
+            incidents,
+            now: start,
+            states,
+            spend_cache,
+            stock: None,
+            finance_added: 0,
+            retries: vec![Vec::new(); JOBS.len()],
+        };
+        world.advance_to(start);
+        Ok(world)
+    }
+
+    /// Move to `t` (never backwards) and let scheduled events happen.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
+        self.now = self.now.max(t);
+        while let Some(&(c, at, budget)) = self.incidents.finance.get(self.finance_added)
+            && at <= self.now
+        {
+            self.approvals
+                .add_incident(self.finance_added, &self.catalog, c, at, budget);
+            self.finance_added += 1;
+        }
+        self.approvals.advance(self.now, &self.catalog);
+        self.now
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn campaign_count(&self) -> usize {
+        self.catalog.campaigns.len()
+    }
+
+    fn parts(&self) -> (&Catalog, &[CampaignState], &Incidents, u64) {
+        (&self.catalog, &self.states, &self.incidents, self.seed)
+    }
+
+    fn status(&self, i: usize) -> CampaignStatus {
+        let (spec, now) = (&self.catalog.campaigns[i], self.now);
+        if spec.draft {
+            CampaignStatus::Draft
+        } else if now < spec.start {
+            CampaignStatus::Scheduled
+        } else if now >= spec.end {
+            CampaignStatus::Completed
+        } else if self.states[i]
+            .pauses
+            .last()
+            .is_some_and(|p| p.to.is_none() && p.from <= now)
+        {
+            CampaignStatus::Paused
+        } else {
+            CampaignStatus::Active
+        }
+    }
+
+    pub fn campaign(&mut self, i: usize) -> Campaign {
+        let now = self.now;
+        let spec = &self.catalog.campaigns[i];
+        let current = hour_floor(now);
+        let c = ctx((&self.catalog, &self.states, &self.incidents, self.seed), i);
+        let (until, closed) = &mut self.spend_cache[i];
+        while *until < current && *until < spec.end {
+            *closed +=
+                c.raw(*until, *until, *until + Duration::hours(1))[MetricKind::Spend.index()];
+            *until += Duration::hours(1);
+        }
+        let spend = *closed + c.raw(current, current, now)[MetricKind::Spend.index()];
+        let provider = c.provider_at(now);
+        let st = &self.states[i];
+        let updated_at = [Some(spec.start), Some(spec.end), st.updated_at]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= now)
+            .max()
+            .unwrap_or(spec.start - Duration::days(1));
+        Campaign {
+            id: spec.id.clone(),
+            name: spec.name.clone(),
+            channel: spec.channel,
+            status: self.status(i),
+            owner: spec.owner.into(),
+            budget: spec.budget,
+            spend: (spend * 100.0).round() / 100.0,
+            start: spec.start,
+            end: spec.end,
+            skus: spec.skus.iter().map(|s| catalog::sku_id(*s)).collect(),
+            provider: provider.into(),
+            fallback: st.fallback.as_ref().map(|(k, _, _)| k.as_str().to_string()),
+            updated_at,
+        }
+    }
+
+    pub fn find_campaign(&self, id: &str) -> Result<usize, WorldError> {
+        self.catalog
+            .find(id)
+            .ok_or_else(|| WorldError::NotFound(format!("no campaign {id}")))
+    }
+
+    pub fn history_start(&self) -> DateTime<Utc> {
+        hour_floor(self.start) - HISTORY
+    }
+
+    /// Up to `limit` samples from `pos` on, and where the next page starts.
+    pub fn metric_page(
+        &self,
+        mut pos: MetricPos,
+        only: Option<usize>,
+        limit: usize,
+    ) -> (Vec<MetricSample>, Option<MetricPos>) {
+        let (now, last_hour) = (self.now, hour_floor(self.now));
+        let n = self.catalog.campaigns.len();
+        let mut out = Vec::new();
+        pos.hour = pos.hour.max(self.history_start());
+        while pos.hour <= last_hour {
+            let end = pos.hour + Duration::hours(1);
+            let (first, stop) = match only {
+                Some(c) => (pos.campaign.max(c), (c + 1).min(n)),
+                None => (pos.campaign, n),
+            };
+            for i in first..stop {
+                if !self.catalog.campaigns[i].overlaps(pos.hour, end) {
+                    continue;
+                }
+                if out.len() >= limit {
+                    return (
+                        out,
+                        Some(MetricPos {
+                            hour: pos.hour,
+                            campaign: i,
+                            metric: pos.metric,
+                        }),
+                    );
+                }
+                let values = ctx(self.parts(), i).bucket(pos.hour, now);
+                for (m, (kind, value)) in MetricKind::ALL
+                    .iter()
+                    .zip(values)
+                    .enumerate()
+                    .skip(pos.metric)
+                {
+                    if out.len() >= limit {
+                        return (
+                            out,
+                            Some(MetricPos {
+                                hour: pos.hour,
+                                campaign: i,
+                                metric: m,
+                            }),
+                        );
+                    }
+                    out.push(MetricSample {
+                        campaign_id: self.catalog.campaigns[i].id.clone(),
+                        metric: *kind,
+                        timestamp: pos.hour,
+                        value,
+                    });
+                }
+                pos.metric = 0;
+            }
+            pos = MetricPos {
+                hour: end,
+                campaign: 0,
+                metric: 0,
+            };
+        }
+        (out, None)
+    }
+
+    pub fn providers(&self) -> Vec<ProviderStatus> {
+        let now = self.now;
+        PROVIDERS
+            .iter()
+            .map(|name| {
+                let windows = self
+                    .incidents
+                    .outages
+                    .iter()
+                    .filter(|(p, _)| p == name)
+                    .map(|(_, w)| w);
+                let down = windows
+                    .clone()
+                    .filter(|w| w.contains(now))
+                    .map(|w| w.from)
+                    .max();
+                let ended = windows.filter_map(|w| w.to).filter(|t| *t <= now).max();
+                ProviderStatus {
+                    name: name.to_string(),
+                    status: if down.is_some() { "down" } else { "up" }.into(),
+                    since: down.or(ended).unwrap_or(self.start - Duration::days(30)),
+                }
+            })
+            .collect()
+    }
+
+    pub fn pause(&mut self, id: &str, actor: &str) -> Result<Campaign, WorldError> {
+        let i = self.find_campaign(id)?;
+        let status = self.status(i);
+        if status != CampaignStatus::Active {
+            let by_at = self.states[i]
+                .pauses
+                .last()
+                .filter(|_| status == CampaignStatus::Paused)
+                .map(|p| (p.by.clone(), p.from));
+            return Err(WorldError::conflict(
+                format!("campaign {id} is {}", status.as_str()),
+                status.as_str(),
+                by_at,
+            ));
+        }
+        let now = self.now;
+        self.states[i].pauses.push(Pause {
+            from: now,
+            by: actor.into(),
+            to: None,
+        });
+        self.states[i].updated_at = Some(now);
+        Ok(self.campaign(i))
+    }
+
+    pub fn resume(&mut self, id: &str, actor: &str) -> Result<Campaign, WorldError> {
+        let i = self.find_campaign(id)?;
+        let status = self.status(i);
+        if status != CampaignStatus::Paused {
+            let by_at = self.states[i]
+                .pauses
+                .last()
+                .and_then(|p| p.to.clone())
+                .map(|(at, by)| (by, at));
+            return Err(WorldError::conflict(
+                format!("campaign {id} is not paused but {}", status.as_str()),
+                status.as_str(),
+                by_at,
+            ));
+        }
+        let now = self.now;
+        if let Some(p) = self.states[i].pauses.last_mut() {
+            p.to = Some((now, actor.into()));
+        }
+        self.states[i].updated_at = Some(now);
+        Ok(self.campaign(i))
+    }
+
+    pub fn fallback(
+        &mut self,
+        id: &str,
+        kind: FallbackKind,
+        actor: &str,
+    ) -> Result<Campaign, WorldError> {
+        let i = self.find_campaign(id)?;
+        let now = self.now;
+        let st = &mut self.states[i];
+        if let Some((k, at, by)) = st.fallback.as_ref().filter(|(k, _, _)| *k == kind) {
+            return Err(WorldError::conflict(
+                format!("fallback {} already engaged on {id}", k.as_str()),
+                k.as_str(),
+                Some((by.clone(), *at)),
+            ));
+        }
+        st.fallback = Some((kind, now, actor.into()));
+        st.updated_at = Some(now);
+        if kind == FallbackKind::BackupProvider
+            && self.catalog.campaigns[i].channel == Channel::Email
+        {
+            st.switch_at.get_or_insert(now);
+        }
+        Ok(self.campaign(i))
+    }
+
+    pub fn sync_jobs(&self) -> (Vec<SyncJob>, Vec<SyncFailure>) {
+        let mut jobs = Vec::new();
+        let mut failures = Vec::new();
+        for j in 0..JOBS.len() {
+            let (job, f) = sync_jobs::compute(
+                self.seed,
+                self.start,
+                &self.incidents,
+                j,
+                &self.retries[j],
+                self.now,
+            );
+            jobs.push(job);
+            failures.extend(f);
+        }
+        failures.sort_by(|a, b| (b.at, &b.job_id).cmp(&(a.at, &a.job_id)));
+        (jobs, failures)
+    }
+
+    pub fn retry_job(&mut self, id: &str, actor: &str) -> Result<SyncJob, WorldError> {
+        let j = sync_jobs::job_index(id)
+            .ok_or_else(|| WorldError::NotFound(format!("no sync job {id}")))?;
+        let job = |w: &World| {
+            sync_jobs::compute(w.seed, w.start, &w.incidents, j, &w.retries[j], w.now).0
+        };
+        let before = job(self);
+        match before.status {
+            SyncStatus::Failed => {}
+            SyncStatus::Retrying => {
+                let last = self.retries[j].last().map(|r| (r.by.clone(), r.at));
+                return Err(WorldError::conflict(
+                    format!("job {id} is already retrying"),
+                    "retrying",
+                    last,
+                ));
+            }
+            s => {
+                let by_at = before.last_success.map(|at| ("scheduler".to_string(), at));
+                return Err(WorldError::conflict(
+                    format!("job {id} is not failing"),
+                    s.as_str(),
+                    by_at,
+                ));
+            }
+        }
+        self.retries[j].push(Retry {
+            at: self.now,
+            by: actor.into(),
+        });
+        Ok(job(self))
+    }
+
+    pub fn stock(&mut self, only: Option<usize>) -> Vec<InventoryLevel> {
+        let (catalog, states, incidents, seed) =
+            (&self.catalog, &self.states, &self.incidents, self.seed);
+        let sales = |sku: usize, hour, a, b| -> f64 {
+            catalog.promoters[sku]
+                .iter()
+                .map(|&c| {
+                    let conv = ctx((catalog, states, incidents, seed), c).raw(hour, a, b)
+                        [MetricKind::Conversions.index()];
+                    conv / catalog.campaigns[c].skus.len() as f64
+                })
+                .sum()
+        };
+        let epoch = self.start - Duration::days(1);
+        let stock = self
+            .stock
+            .get_or_insert_with(|| Stock::new(seed, epoch, &sales));
+        stock.advance(self.now, incidents, &sales);
+        stock.levels(self.now, only, incidents, &sales)
+    }
+
+    pub fn approvals(&self, all: bool) -> Vec<ApprovalRequest> {
+        self.approvals.list(all)
+    }
+
+    pub fn decide(
+        &mut self,
+        id: &str,
+        step: &str,
+        verdict: Verdict,
+        actor: &str,
+        reason: Option<String>,
+    ) -> Result<ApprovalRequest, WorldError> {
+        self.approvals
+            .decide(id, step, verdict, actor, reason, self.now)
+    }
+}

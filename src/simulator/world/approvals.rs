@@ -1,0 +1,304 @@
+//! ERP approval requests. New requests arrive every few simulated hours;
+//! simulated approvers decide non-incident requests after a seeded delay, and
+//! operators decide through the API. First decision wins, order is enforced.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::WorldError;
+use super::catalog::Catalog;
+use crate::domain::{ApprovalRequest, ApprovalStatus, ApprovalStep, Decision, StepRule, Verdict};
+use crate::simulator::rng::{self, tag};
+
+pub const FINANCE_THRESHOLD: f64 = 50_000.0;
+const INTERVAL: Duration = Duration::hours(3);
+const MARKETING: [&str; 2] = ["maria.k", "tom.b"];
+const FINANCE: [&str; 2] = ["fiona.c", "frank.d"];
+const LEGAL: [&str; 1] = ["lena.s"];
+
+#[derive(Debug, Clone)]
+struct Entry {
+    req: ApprovalRequest,
+    /// Only operators decide it (scripted incidents wait for a human).
+    manual: bool,
+    /// When the current step became current.
+    ready_at: DateTime<Utc>,
+    key: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Approvals {
+    seed: u64,
+    epoch: DateTime<Utc>,
+    next_k: u64,
+    entries: Vec<Entry>,
+}
+
+fn step(id: &str, approvers: &[&str], rule: StepRule) -> ApprovalStep {
+    let name = format!("{}{} review", id[..1].to_uppercase(), &id[1..]);
+    ApprovalStep {
+        id: id.into(),
+        name,
+        scope: format!("{id}.approve"),
+        approvers: approvers.iter().map(|a| a.to_string()).collect(),
+        rule,
+        status: ApprovalStatus::Pending,
+        decisions: Vec::new(),
+    }
+}
+
+pub fn steps_for(budget: f64, regulated: bool) -> Vec<ApprovalStep> {
+    let mut steps = vec![step("marketing", &MARKETING, StepRule::AnyOne)];
+    if budget >= FINANCE_THRESHOLD {
+        let rule = if budget >= 100_000.0 {
+            StepRule::All
+        } else {
+            StepRule::AnyOne
+        };
+        steps.push(step("finance", &FINANCE, rule));
+    }
+    if regulated {
+        steps.push(step("legal", &LEGAL, StepRule::AnyOne));
+    }
+    steps
+}
+
+/// Record `verdict` by `by` on the pending step `s`; returns whether the step is decided.
+fn sign(
+    req: &mut ApprovalRequest,
+    s: usize,
+    by: &str,
+    at: DateTime<Utc>,
+    verdict: Verdict,
+    reason: Option<String>,
+) {
+    let step = &mut req.steps[s];
+    step.decisions.push(Decision {
+        by: by.into(),
+        at,
+        verdict,
+        reason,
+    });
+    let approvals = step
+        .decisions
+        .iter()
+        .filter(|d| d.verdict == Verdict::Approve)
+        .count();
+    step.status = match (verdict, step.rule) {
+        (Verdict::Reject, _) => ApprovalStatus::Rejected,
+        (Verdict::Approve, StepRule::AnyOne) => ApprovalStatus::Approved,
+        (Verdict::Approve, StepRule::All) if approvals >= step.approvers.len() => {
+            ApprovalStatus::Approved
+        }
+        _ => ApprovalStatus::Pending,
+    };
+    if step.status == ApprovalStatus::Rejected {
+        req.status = ApprovalStatus::Rejected;
+    } else if req
+        .steps
+        .iter()
+        .all(|s| s.status == ApprovalStatus::Approved)
+    {
+        req.status = ApprovalStatus::Approved;
+    }
+}
+
+impl Approvals {
+    pub fn new(seed: u64, epoch: DateTime<Utc>) -> Approvals {
+        Approvals {
+            seed,
+            epoch,
+            next_k: 0,
+            entries: Vec::new(),
+        }
+    }
+
+    fn arrival(&self, k: u64) -> DateTime<Utc> {
+        let jitter = rng::range(self.seed, &[tag::APPROVAL, k, 0], 0.0, 5_400.0) as i64;
+        self.epoch + INTERVAL * k as i32 + Duration::seconds(jitter)
+    }
+
+    /// Add the scripted finance request for `campaign` at `at`.
+    pub fn add_incident(
+        &mut self,
+        n: usize,
+        catalog: &Catalog,
+        campaign: usize,
+        at: DateTime<Utc>,
+        budget: f64,
+    ) {
+        let spec = &catalog.campaigns[campaign];
+        let mut req = ApprovalRequest {
+            id: format!("apr-fin-{}", n + 1),
+            campaign_id: spec.id.clone(),
+            title: format!("Budget top-up to {budget:.0} for {}", spec.id),
+            requested_by: spec.owner.into(),
+            budget,
+            created_at: at,
+            deadline: at + Duration::hours(24),
+            status: ApprovalStatus::Pending,
+            steps: steps_for(budget, false),
+        };
+        sign(
+            &mut req,
+            0,
+            MARKETING[0],
+            at,
+            Verdict::Approve,
+            Some("within plan".into()),
+        );
+        self.entries.push(Entry {
+            req,
+            manual: true,
+            ready_at: at,
+            key: u64::MAX - n as u64,
+        });
+        self.entries
+            .sort_by(|a, b| (a.req.created_at, &a.req.id).cmp(&(b.req.created_at, &b.req.id)));
+    }
+
+    /// Create arrivals and apply simulated approvers' decisions up to `now`.
+    pub fn advance(&mut self, now: DateTime<Utc>, catalog: &Catalog) {
+        let n = catalog.campaigns.len().max(1) as u64;
+        while self.arrival(self.next_k) <= now {
+            let k = self.next_k;
+            let at = self.arrival(k);
+            let r = |part: u64| rng::unit(self.seed, &[tag::APPROVAL, k, part]);
+            let spec =
+                &catalog.campaigns[(rng::hash(self.seed, &[tag::APPROVAL, k, 1]) % n) as usize];
+            let budget = ((5_000.0 + 145_000.0 * r(2).powf(1.5)) / 500.0).round() * 500.0;
+            let regulated = r(3) < 0.3;
+            let what = if regulated {
+                "Regulated offer copy"
+            } else {
+                "Flight extension"
+            };
+            self.entries.push(Entry {
+                req: ApprovalRequest {
+                    id: format!("apr-{k:04}"),
+                    campaign_id: spec.id.clone(),
+                    title: format!("{what} for {}", spec.id),
+                    requested_by: spec.owner.into(),
+                    budget,
+                    created_at: at,
+                    deadline: at + Duration::hours(48),
+                    status: ApprovalStatus::Pending,
+                    steps: steps_for(budget, regulated),
+                },
+                manual: false,
+                ready_at: at,
+                key: k,
+            });
+            self.next_k += 1;
+        }
+        self.entries
+            .sort_by(|a, b| (a.req.created_at, &a.req.id).cmp(&(b.req.created_at, &b.req.id)));
+        for e in self.entries.iter_mut().filter(|e| !e.manual) {
+            while let Some(s) = e
+                .req
+                .steps
+                .iter()
+                .position(|s| s.status == ApprovalStatus::Pending)
+                && e.req.status == ApprovalStatus::Pending
+            {
+                let key = [tag::APPROVAL, e.key, 10 + s as u64];
+                let due = e.ready_at
+                    + Duration::minutes(rng::range(self.seed, &key, 120.0, 1_560.0) as i64);
+                if due > now {
+                    break;
+                }
+                let verdict = if rng::unit(self.seed, &[tag::APPROVAL, e.key, 20 + s as u64]) < 0.9
+                {
+                    Verdict::Approve
+                } else {
+                    Verdict::Reject
+                };
+                let step = &e.req.steps[s];
+                let signers: Vec<String> = match step.rule {
+                    StepRule::AnyOne => vec![rng::pick(self.seed, &key, &step.approvers).clone()],
+                    StepRule::All => step.waiting_on().into_iter().map(String::from).collect(),
+                };
+                for by in signers {
+                    if e.req.steps[s].status == ApprovalStatus::Pending {
+                        sign(&mut e.req, s, &by, due, verdict, None);
+                    }
+                }
+                e.ready_at = due;
+            }
+        }
+    }
+
+    pub fn list(&self, all: bool) -> Vec<ApprovalRequest> {
+        self.entries
+            .iter()
+            .filter(|e| all || e.req.status == ApprovalStatus::Pending)
+            .map(|e| e.req.clone())
+            .collect()
+    }
+
+    pub fn decide(
+        &mut self,
+        id: &str,
+        step_id: &str,
+        verdict: Verdict,
+        actor: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ApprovalRequest, WorldError> {
+        let e = self
+            .entries
+            .iter_mut()
+            .find(|e| e.req.id == id)
+            .ok_or_else(|| WorldError::NotFound(format!("no approval request {id}")))?;
+        let s = e
+            .req
+            .steps
+            .iter()
+            .position(|s| s.id == step_id)
+            .ok_or_else(|| WorldError::NotFound(format!("request {id} has no step {step_id}")))?;
+        let step = &e.req.steps[s];
+        if step.status != ApprovalStatus::Pending {
+            let last = step.decisions.last();
+            return Err(WorldError::conflict(
+                format!("step {step_id} of {id} is already {}", step.status.as_str()),
+                step.status.as_str(),
+                last.map(|d| (d.by.clone(), d.at)),
+            ));
+        }
+        if e.req.status != ApprovalStatus::Pending {
+            let last = e
+                .req
+                .steps
+                .iter()
+                .flat_map(|s| &s.decisions)
+                .max_by_key(|d| d.at);
+            return Err(WorldError::conflict(
+                format!("request {id} is already {}", e.req.status.as_str()),
+                e.req.status.as_str(),
+                last.map(|d| (d.by.clone(), d.at)),
+            ));
+        }
+        if let Some(mine) = step.decisions.iter().find(|d| d.by == actor) {
+            return Err(WorldError::conflict(
+                format!("{actor} already signed step {step_id} of {id}"),
+                "pending",
+                Some((mine.by.clone(), mine.at)),
+            ));
+        }
+        let current = e
+            .req
+            .current_step()
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        if current != step_id {
+            return Err(WorldError::Invalid {
+                message: format!(
+                    "step {step_id} of {id} is not next; {current} must be decided first"
+                ),
+                details: serde_json::json!({ "current_step": current }),
+            });
+        }
+        sign(&mut e.req, s, actor, now, verdict, reason);
+        e.ready_at = now;
+        Ok(e.req.clone())
+    }
+}
