@@ -133,7 +133,8 @@ pub fn row_count(state: &AppState, view: View) -> usize {
         View::Sync => state.rows.sync.len(),
         View::Throttles => state.rows.throttles.len(),
         View::Approvals => state.rows.approvals.len(),
-        View::Overview | View::Help | View::Detail => 0,
+        View::Help => Action::BINDABLE.len() + command::HELP_NOTES.len(),
+        View::Overview | View::Detail => 0,
     }
 }
 

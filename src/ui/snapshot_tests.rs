@@ -242,3 +242,15 @@ fn ten_thousand_campaigns_scroll_to_the_last() {
     update(&mut s, Action::PageUp);
     assert_eq!(s.selected(View::Campaigns), 9999 - s.page_rows);
 }
+
+#[test]
+fn help_scrolls_to_the_syntax_notes() {
+    let mut s = in_view(View::Help);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    assert!(!text(t.backend().buffer()).contains("/status=paused"));
+    update(&mut s, Action::Bottom);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("/status=paused health<60"), "{screen}");
+    assert!(screen.contains("acknowledge the selected alert"), "{screen}");
+}
