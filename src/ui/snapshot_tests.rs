@@ -252,5 +252,8 @@ fn help_scrolls_to_the_syntax_notes() {
     let t = draw(&s, &Theme::default(), 80, 24);
     let screen = text(t.backend().buffer());
     assert!(screen.contains("/status=paused health<60"), "{screen}");
-    assert!(screen.contains("acknowledge the selected alert"), "{screen}");
+    assert!(
+        screen.contains("acknowledge the selected alert"),
+        "{screen}"
+    );
 }
