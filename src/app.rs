@@ -175,13 +175,22 @@ impl AppState {
 
     /// Apply one poll outcome; while frozen it goes to the live copy only.
     pub fn apply(&mut self, outcome: PollOutcome) {
+        self.apply_all([outcome]);
+    }
+
+    /// Apply a burst of outcomes, then run analytics once for all of them.
+    pub fn apply_all(&mut self, outcomes: impl IntoIterator<Item = PollOutcome>) {
         match self.live.as_deref_mut() {
             Some(live) => {
-                crate::sync::apply_outcome(live, outcome);
-                self.held_updates += 1;
+                for o in outcomes {
+                    crate::sync::apply_outcome(live, o);
+                    self.held_updates += 1;
+                }
             }
             None => {
-                crate::sync::apply_outcome(&mut self.snapshot, outcome);
+                for o in outcomes {
+                    crate::sync::apply_outcome(&mut self.snapshot, o);
+                }
                 refresh_derived(self);
             }
         }

@@ -17,6 +17,9 @@ use crate::sync::{CommandResult, PollOutcome};
 use crate::terminal::SyncOutput;
 use crate::ui;
 
+/// Poll outcomes folded into one analytics pass at most.
+const MAX_BURST: usize = 64;
+
 /// How often the tick re-runs analytics when no data arrived.
 const REEVALUATE_EVERY: chrono::Duration = chrono::Duration::seconds(30);
 
@@ -57,7 +60,15 @@ where
             _ = cancel.cancelled() => break,
             Some(outcome) = polls.recv() => {
                 state.now = Utc::now();
-                state.apply(outcome);
+                // Take whatever else is already waiting so a burst costs one
+                // analytics pass and one frame, and keys get their turn next.
+                let mut burst = vec![outcome];
+                while burst.len() < MAX_BURST
+                    && let Ok(more) = polls.try_recv()
+                {
+                    burst.push(more);
+                }
+                state.apply_all(burst);
                 changed = true;
             }
             Some(result) = next_result(&mut results) => {
