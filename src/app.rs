@@ -6,35 +6,31 @@
 
 pub mod action;
 pub mod command;
+pub mod confirm;
+mod event_loop;
 pub mod filter;
 pub mod keymap;
 pub mod rows;
 mod update;
 
-use std::time::Duration as StdDuration;
-
 use chrono::{DateTime, FixedOffset, Utc};
-use crossterm::event::{Event, KeyEventKind};
-use futures::{Stream, StreamExt};
-use ratatui::Terminal;
-use ratatui::backend::Backend;
 use tokio::sync::mpsc::Receiver;
-use tokio_util::sync::CancellationToken;
 
 use crate::analytics::{Engine, Policy};
-use crate::domain::{Derived, Snapshot};
-use crate::sync::PollOutcome;
-use crate::terminal::SyncOutput;
+use crate::domain::{Derived, OperatorCommand, Snapshot};
+use crate::sync::{CommandResult, PollOutcome};
 use crate::ui;
 
 pub use action::{Action, InputEdit, View};
+pub use confirm::Confirm;
+pub use event_loop::run;
 pub use filter::Filter;
 pub use keymap::{KeyBinding, Keymap, KeymapError};
 pub use rows::{CampaignRow, Rows, SortKey};
 pub use update::update;
 
 /// Everything the binary hands the TUI at start.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AppContext {
     pub profile: String,
     pub production: bool,
@@ -48,6 +44,10 @@ pub struct AppContext {
     /// Restored from the store so acknowledgements and hysteresis survive
     /// restarts; `Engine::new(Policy::default())` otherwise.
     pub engine: Engine,
+    /// To the outbox dispatcher; `None` disables operator commands.
+    pub commands: Option<tokio::sync::mpsc::Sender<OperatorCommand>>,
+    /// The dispatcher's reports on submitted and retried commands.
+    pub results: Option<Receiver<CommandResult>>,
 }
 
 impl Default for AppContext {
@@ -62,16 +62,20 @@ impl Default for AppContext {
             stale_after: chrono::Duration::minutes(5),
             keymap: Keymap::default(),
             engine: Engine::new(Policy::default()),
+            commands: None,
+            results: None,
         }
     }
 }
 
 /// What `update` asks the loop to do outside the state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
     /// Clear the terminal and repaint everything (Ctrl-L).
     ClearScreen,
+    /// A confirmed operator command for the outbox dispatcher.
+    Submit(OperatorCommand),
 }
 
 /// A `:` command line or a `/` filter being typed.
@@ -124,6 +128,10 @@ pub struct AppState {
     pub rows: Rows,
     /// One-line feedback (unknown command, bad filter, ...).
     pub message: Option<String>,
+    /// An operator command waiting for Enter / Esc.
+    pub confirm: Option<Confirm>,
+    /// Commands submitted this session with their latest known status.
+    pub recent_commands: Vec<OperatorCommand>,
     /// Body rows visible last frame, for paging.
     pub page_rows: usize,
     pub should_quit: bool,
@@ -157,6 +165,8 @@ impl AppState {
             sort: SortKey::Health,
             rows: Rows::default(),
             message: None,
+            confirm: None,
+            recent_commands: Vec::new(),
             page_rows: 10,
             should_quit: false,
         };
@@ -165,13 +175,22 @@ impl AppState {
 
     /// Apply one poll outcome; while frozen it goes to the live copy only.
     pub fn apply(&mut self, outcome: PollOutcome) {
+        self.apply_all([outcome]);
+    }
+
+    /// Apply a burst of outcomes, then run analytics once for all of them.
+    pub fn apply_all(&mut self, outcomes: impl IntoIterator<Item = PollOutcome>) {
         match self.live.as_deref_mut() {
             Some(live) => {
-                crate::sync::apply_outcome(live, outcome);
-                self.held_updates += 1;
+                for o in outcomes {
+                    crate::sync::apply_outcome(live, o);
+                    self.held_updates += 1;
+                }
             }
             None => {
-                crate::sync::apply_outcome(&mut self.snapshot, outcome);
+                for o in outcomes {
+                    crate::sync::apply_outcome(&mut self.snapshot, o);
+                }
                 refresh_derived(self);
             }
         }
@@ -201,9 +220,6 @@ pub fn refresh_derived(state: &mut AppState) {
     refresh_rows(state);
 }
 
-/// How often the tick re-runs analytics when no data arrived.
-const REEVALUATE_EVERY: chrono::Duration = chrono::Duration::seconds(30);
-
 /// Re-sort and re-filter the visible rows after data, filter or sort changed.
 pub fn refresh_rows(state: &mut AppState) {
     state.rows = Rows::build(
@@ -214,120 +230,4 @@ pub fn refresh_rows(state: &mut AppState) {
         state.sort,
     );
     update::clamp_cursors(state);
-}
-
-fn local_offset() -> FixedOffset {
-    *chrono::Local::now().offset()
-}
-
-/// Run the TUI until quit, end of input or cancellation. Returns the final
-/// state so callers (and tests) can inspect it.
-pub async fn run<B, E>(
-    terminal: &mut Terminal<B>,
-    mut events: E,
-    mut polls: Receiver<PollOutcome>,
-    ctx: AppContext,
-    cancel: CancellationToken,
-) -> color_eyre::Result<AppState>
-where
-    B: Backend + SyncOutput,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = std::io::Result<Event>> + Unpin,
-{
-    let (mut state, theme) = AppState::new(ctx, Utc::now());
-    state.local_offset = local_offset();
-    refresh_derived(&mut state);
-    let mut tick = tokio::time::interval(StdDuration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut events_open = true;
-    draw(terminal, &mut state, &theme)?;
-    loop {
-        let mut changed = false;
-        let mut effects = Vec::new();
-        // Biased: cancellation wins, and data that already arrived is applied
-        // before the keys typed after it.
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled() => break,
-            Some(outcome) = polls.recv() => {
-                state.now = Utc::now();
-                state.apply(outcome);
-                changed = true;
-            }
-            ev = events.next(), if events_open => match ev {
-                Some(Ok(ev)) => {
-                    state.now = Utc::now();
-                    if let Some(action) = event_to_action(&state, ev, &mut changed) {
-                        effects = update(&mut state, action);
-                        changed = true;
-                    }
-                }
-                Some(Err(e)) => return Err(e.into()),
-                // Input closed (stdin gone): nothing can quit us but a signal,
-                // so stop here rather than run headless.
-                None => events_open = false,
-            },
-            _ = tick.tick() => {
-                state.now = Utc::now();
-                state.local_offset = local_offset();
-                let due = state
-                    .evaluated_at
-                    .is_none_or(|t| state.now - t >= REEVALUATE_EVERY);
-                if due && !state.is_frozen() {
-                    refresh_derived(&mut state);
-                }
-                changed = true;
-            }
-        }
-        for effect in effects {
-            match effect {
-                Effect::Quit => state.should_quit = true,
-                Effect::ClearScreen => terminal.clear().map_err(color_eyre::Report::new)?,
-            }
-        }
-        if state.should_quit || !events_open {
-            break;
-        }
-        if changed {
-            draw(terminal, &mut state, &theme)?;
-        }
-    }
-    Ok(state)
-}
-
-fn event_to_action(state: &AppState, ev: Event, changed: &mut bool) -> Option<Action> {
-    match ev {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            if state.input.is_some() {
-                update::input_action(&key)
-            } else {
-                state.keymap.lookup(&key).cloned()
-            }
-        }
-        Event::Paste(text) if state.input.is_some() => Some(Action::Input(InputEdit::Paste(text))),
-        Event::Resize(..) => {
-            *changed = true;
-            None
-        }
-        _ => None,
-    }
-}
-
-fn draw<B>(
-    terminal: &mut Terminal<B>,
-    state: &mut AppState,
-    theme: &ui::theme::Theme,
-) -> color_eyre::Result<()>
-where
-    B: Backend + SyncOutput,
-    B::Error: Send + Sync + 'static,
-{
-    let size = terminal.size().map_err(color_eyre::Report::new)?;
-    state.page_rows = ui::body_rows(size.height);
-    terminal.backend_mut().begin_frame()?;
-    terminal
-        .draw(|frame| ui::render(frame, state, theme))
-        .map_err(color_eyre::Report::new)?;
-    terminal.backend_mut().end_frame()?;
-    Ok(())
 }

@@ -50,6 +50,9 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Help => views::help::render(frame, body, state, theme),
         View::Detail => views::detail::render(frame, body, state, theme),
     }
+    if let Some(c) = &state.confirm {
+        views::confirm::render(frame, body, state, c, theme);
+    }
     render_footer(frame, footer, state, theme);
 }
 
@@ -145,6 +148,17 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     }
     if let Some(m) = &state.message {
         frame.render_widget(Paragraph::new(Span::styled(m.clone(), theme.warn())), area);
+        return;
+    }
+    if state.confirm.is_some() {
+        let hint = Line::from(vec![
+            Span::styled(" type a reason, ", theme.muted()),
+            Span::styled("Enter", theme.accent()),
+            Span::styled(" confirm, ", theme.muted()),
+            Span::styled("Esc", theme.accent()),
+            Span::styled(" cancel", theme.muted()),
+        ]);
+        frame.render_widget(Paragraph::new(hint), area);
         return;
     }
     let hints: [(&Action, &str); 8] = [

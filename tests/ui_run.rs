@@ -162,3 +162,75 @@ async fn command_line_and_filter() {
         "c-2"
     );
 }
+
+#[tokio::test]
+async fn confirmed_command_reaches_the_dispatcher_channel() {
+    use mops::domain::{CommandKind, CommandStatus, OperatorCommand};
+    use mops::sync::CommandResult;
+
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    tx.send(PollOutcome {
+        system: System::Marketing,
+        at: Utc::now(),
+        server_time: None,
+        result: Ok(PollData::Campaigns(vec![campaign("c-1", "Winter Sale")])),
+    })
+    .await
+    .unwrap();
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<OperatorCommand>(4);
+    let (res_tx, res_rx) = tokio::sync::mpsc::channel::<CommandResult>(4);
+    // A report about an earlier command (e.g. replayed from the outbox).
+    res_tx
+        .send(CommandResult {
+            command: OperatorCommand {
+                idempotency_key: "earlier".into(),
+                kind: CommandKind::RetrySync {
+                    job_id: "j-9".into(),
+                },
+                actor: "ana".into(),
+                reason: None,
+                created_at: Utc::now(),
+                status: CommandStatus::Applied,
+                updated_at: None,
+            },
+        })
+        .await
+        .unwrap();
+    let mut events = vec![key('2'), key('p')];
+    events.extend("testing".chars().map(key));
+    events.push(code(KeyCode::Enter));
+    events.push(key('q'));
+    let ctx = AppContext {
+        actor: "ana".into(),
+        commands: Some(cmd_tx),
+        results: Some(res_rx),
+        ..AppContext::default()
+    };
+    let state = app::run(
+        &mut terminal,
+        stream::iter(events),
+        rx,
+        ctx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let sent = cmd_rx.try_recv().expect("one command submitted");
+    assert_eq!(
+        sent.kind,
+        CommandKind::Pause {
+            campaign_id: "c-1".into()
+        }
+    );
+    assert_eq!(sent.reason.as_deref(), Some("testing"));
+    assert_eq!(sent.actor, "ana");
+    assert!(cmd_rx.try_recv().is_err(), "exactly one");
+    let keys: Vec<&str> = state
+        .recent_commands
+        .iter()
+        .map(|c| c.idempotency_key.as_str())
+        .collect();
+    assert_eq!(keys, vec!["earlier", sent.idempotency_key.as_str()]);
+    assert!(state.should_quit);
+}

@@ -32,6 +32,13 @@ pub enum Action {
     CommandMode,
     FilterMode,
     SortNext,
+    Approve,
+    Reject,
+    Pause,
+    Resume,
+    Fallback,
+    RetrySync,
+    Acknowledge,
     #[serde(skip)]
     Input(InputEdit),
 }
@@ -49,7 +56,7 @@ pub enum InputEdit {
 
 impl Action {
     /// Every bindable action, in the order the help screen lists them.
-    pub const BINDABLE: [Action; 23] = [
+    pub const BINDABLE: [Action; 30] = [
         Action::Quit,
         Action::Help,
         Action::Redraw,
@@ -73,6 +80,13 @@ impl Action {
         Action::CommandMode,
         Action::FilterMode,
         Action::SortNext,
+        Action::Approve,
+        Action::Reject,
+        Action::Pause,
+        Action::Resume,
+        Action::Fallback,
+        Action::RetrySync,
+        Action::Acknowledge,
     ];
 
     pub fn describe(&self) -> &'static str {
@@ -100,6 +114,13 @@ impl Action {
             Action::CommandMode => "command line (:campaigns, :q ...)",
             Action::FilterMode => "filter (status=paused health<60 ...)",
             Action::SortNext => "cycle sort column",
+            Action::Approve => "approve the selected request's current step",
+            Action::Reject => "reject the selected request's current step",
+            Action::Pause => "pause the selected campaign",
+            Action::Resume => "resume the selected campaign",
+            Action::Fallback => "switch the campaign to the backup provider",
+            Action::RetrySync => "retry the selected sync job",
+            Action::Acknowledge => "acknowledge the selected alert",
             Action::Input(_) => "edit input",
         }
     }

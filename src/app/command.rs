@@ -21,6 +21,22 @@ pub const COMMANDS: [(&str, Command); 9] = [
     ("quit", Command::Quit),
 ];
 
+/// Syntax notes the help screen lists after the keys.
+pub const HELP_NOTES: [(&str, &str); 3] = [
+    (
+        ":overview :campaigns :alerts",
+        ":sync :throttles :approvals :help :q (Tab completes)",
+    ),
+    (
+        "/status=paused health<60",
+        "filter campaigns: status channel owner provider health pacing ctr",
+    ),
+    (
+        "/winter channel!=sms",
+        "plain words match name or id; = != < <= > >=; Esc clears",
+    ),
+];
+
 /// Exact names, then a unique prefix (`:al` is `:alerts`).
 pub fn parse(text: &str) -> Result<Command, String> {
     let word = text.trim();

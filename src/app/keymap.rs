@@ -167,6 +167,13 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (CommandMode, &[":"]),
         (FilterMode, &["/"]),
         (SortNext, &["s"]),
+        (Approve, &["a"]),
+        (Reject, &["x"]),
+        (Pause, &["p"]),
+        (Resume, &["u"]),
+        (Fallback, &["F"]),
+        (RetrySync, &["R"]),
+        (Acknowledge, &["A"]),
     ]
 }
 
@@ -272,12 +279,15 @@ mod tests {
     #[test]
     fn config_overrides_and_unbinds() {
         let cfg = BTreeMap::from([
-            ("quit".to_string(), vec!["x".to_string()]),
+            ("quit".to_string(), vec!["ctrl-q".to_string()]),
             ("freeze".to_string(), vec![]),
         ]);
         let km = Keymap::from_config(&cfg).unwrap();
         let n = KeyModifiers::NONE;
-        assert_eq!(km.lookup(&key(KeyCode::Char('x'), n)), Some(&Action::Quit));
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(&Action::Quit)
+        );
         assert_eq!(km.lookup(&key(KeyCode::Char('q'), n)), None);
         assert_eq!(km.lookup(&key(KeyCode::Char('f'), n)), None);
     }

@@ -137,10 +137,12 @@ impl Rows {
         // Unknown values sort last in every key: an operator scanning "worst
         // first" should not have to skip a block of blanks.
         match sort {
-            SortKey::Health => campaigns.sort_by_key(|r| (r.score.unwrap_or(u8::MAX), name(r))),
-            SortKey::Name => campaigns.sort_by_key(name),
+            SortKey::Health => {
+                campaigns.sort_by_cached_key(|r| (r.score.unwrap_or(u8::MAX), name(r)))
+            }
+            SortKey::Name => campaigns.sort_by_cached_key(name),
             SortKey::Status => {
-                campaigns.sort_by_key(|r| (snapshot.campaigns[r.idx].status, name(r)))
+                campaigns.sort_by_cached_key(|r| (snapshot.campaigns[r.idx].status, name(r)))
             }
             SortKey::Pacing => campaigns.sort_by(|a, b| {
                 let dev = |r: &CampaignRow| r.pacing.map(|p| -(p - 1.0).abs());

@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::command::{self, Command};
+use super::confirm;
 use super::{Action, AppState, Effect, Filter, Input, InputEdit, InputKind, View};
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -61,6 +62,17 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.sort = state.sort.next();
             super::refresh_rows(state);
             state.message = Some(format!("sorted by {}", state.sort.as_str()));
+        }
+        Action::Approve
+        | Action::Reject
+        | Action::Pause
+        | Action::Resume
+        | Action::Fallback
+        | Action::RetrySync
+        | Action::Acknowledge => {
+            if let Err(why) = confirm::request(state, &action) {
+                state.message = Some(why);
+            }
         }
         Action::Input(edit) => return edit_input(state, edit),
     }
@@ -121,7 +133,8 @@ pub fn row_count(state: &AppState, view: View) -> usize {
         View::Sync => state.rows.sync.len(),
         View::Throttles => state.rows.throttles.len(),
         View::Approvals => state.rows.approvals.len(),
-        View::Overview | View::Help | View::Detail => 0,
+        View::Help => Action::BINDABLE.len() + command::HELP_NOTES.len(),
+        View::Overview | View::Detail => 0,
     }
 }
 
@@ -193,7 +206,30 @@ fn start_input(state: &mut AppState, kind: InputKind) {
     state.input = Some(Input { kind, text });
 }
 
+fn edit_confirm(state: &mut AppState, edit: InputEdit) -> Vec<Effect> {
+    let Some(c) = state.confirm.as_mut() else {
+        return Vec::new();
+    };
+    match edit {
+        InputEdit::Char(ch) => c.reason.push(ch),
+        InputEdit::Paste(s) => c.reason.extend(s.chars().filter(|c| !c.is_control())),
+        InputEdit::Backspace => {
+            c.reason.pop();
+        }
+        InputEdit::Complete => {}
+        InputEdit::Cancel => {
+            state.confirm = None;
+            state.message = Some("cancelled".into());
+        }
+        InputEdit::Submit => return confirm::confirmed(state),
+    }
+    Vec::new()
+}
+
 fn edit_input(state: &mut AppState, edit: InputEdit) -> Vec<Effect> {
+    if state.confirm.is_some() {
+        return edit_confirm(state, edit);
+    }
     let Some(input) = state.input.as_mut() else {
         return Vec::new();
     };

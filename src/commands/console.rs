@@ -82,8 +82,10 @@ pub async fn run(profile: Profile) -> Result<()> {
         stale_after: profile.stale_after,
         keymap: crate::app::keymap::Keymap::default(),
         engine: load_engine(&store),
+        commands: Some(cmd_tx),
+        results: Some(res_rx),
     };
-    let _ = (session, cmd_tx, res_rx);
+    let _ = session;
 
     terminal::install_panic_hook();
     terminal::spawn_signal_handler(cancel.clone());

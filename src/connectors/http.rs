@@ -124,14 +124,15 @@ impl HttpClient {
         loop {
             attempt += 1;
             let attempt_result = match self.get_once(&full, token).await {
-                Ok((body, etag)) => decode(full.as_str(), &body).map(|v| {
+                Ok((body, etag)) => {
+                    let decoded = decode(full.as_str(), &body);
                     // Remember the validator only for a body that decoded: a
                     // garbled 200 must not be served back on every 304.
-                    if let Some(etag) = etag {
+                    if let (Ok(_), Some(etag)) = (&decoded, etag) {
                         self.lock_etags().insert(full.to_string(), (etag, body));
                     }
-                    v
-                }),
+                    decoded
+                }
                 Err(e) => Err(e),
             };
             match attempt_result {

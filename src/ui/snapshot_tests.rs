@@ -199,3 +199,61 @@ fn ascii_fallback_draws_only_ascii() {
         assert!(foreign.is_empty(), "{view:?}: {foreign:?}\n{screen}");
     }
 }
+
+#[test]
+fn confirm_dialog_snapshots() {
+    let mut s = in_view(View::Campaigns);
+    s.readonly = false;
+    update(&mut s, Action::Pause);
+    update(
+        &mut s,
+        Action::Input(crate::app::InputEdit::Paste("CTR collapse".into())),
+    );
+    assert!(s.confirm.is_some());
+    for (w, h) in SIZES {
+        let t = draw(&s, &Theme::default(), w, h);
+        insta::assert_snapshot!(format!("confirm_{w}x{h}"), t.backend());
+    }
+    for (w, h) in [(20, 5), (1, 1)] {
+        draw(&s, &Theme::default(), w, h);
+    }
+}
+
+#[test]
+fn ten_thousand_campaigns_scroll_to_the_last() {
+    let mut s = in_view(View::Campaigns);
+    let template = s.snapshot.campaigns[0].clone();
+    s.snapshot.campaigns = (0..10_000)
+        .map(|i| {
+            let mut c = template.clone();
+            c.id = format!("c-{i:05}");
+            c.name = format!("Campaign {i:05}");
+            c
+        })
+        .collect();
+    s.derived = Default::default();
+    crate::app::refresh_rows(&mut s);
+    s.page_rows = crate::ui::body_rows(24);
+    update(&mut s, Action::Bottom);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("Campaign 09999"), "{screen}");
+    assert!(!screen.contains("Campaign 00000"), "{screen}");
+    update(&mut s, Action::PageUp);
+    assert_eq!(s.selected(View::Campaigns), 9999 - s.page_rows);
+}
+
+#[test]
+fn help_scrolls_to_the_syntax_notes() {
+    let mut s = in_view(View::Help);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    assert!(!text(t.backend().buffer()).contains("/status=paused"));
+    update(&mut s, Action::Bottom);
+    let t = draw(&s, &Theme::default(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("/status=paused health<60"), "{screen}");
+    assert!(
+        screen.contains("acknowledge the selected alert"),
+        "{screen}"
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod approvals;
 pub mod campaigns;
+pub mod confirm;
 pub mod detail;
 pub mod help;
 pub mod lists;

@@ -77,32 +77,37 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
             }
         })
         .collect();
-    let band = state
-        .derived
-        .alerts
-        .iter()
-        .find(|a| a.campaign_id.as_deref() == Some(c.id.as_str()) && a.signal == "ctr")
-        .map(|a| {
-            let dash = theme.glyphs.dash;
-            let band = format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash);
-            format!(", {band} ({})", a.baseline)
-        })
-        .unwrap_or_default();
+    // The alert's expected band next to the series it is about.
+    let band = |signal: &str| {
+        state
+            .derived
+            .alerts
+            .iter()
+            .find(|a| a.campaign_id.as_deref() == Some(c.id.as_str()) && a.signal == signal)
+            .map(|a| {
+                let dash = theme.glyphs.dash;
+                let band =
+                    format::band(&a.signal, a.observed, a.expected_low, a.expected_high, dash);
+                format!(", {band} ({})", a.baseline)
+            })
+            .unwrap_or_default()
+    };
     let last_sends = sends_data
         .last()
         .map_or(String::new(), |v| format!(", last {v}"));
     let last_ctr = ctr_data.last().map_or(String::new(), |v| {
         format!(", last {}", format::percent(*v as f64 / 10_000.0))
     });
+    let sends_detail = format!("{last_sends}{}", band("sends"));
     spark(
         frame,
         sends,
         "Sends per hour",
-        last_sends,
+        sends_detail,
         &sends_data,
         theme,
     );
-    let ctr_detail = format!("{last_ctr}{band}");
+    let ctr_detail = format!("{last_ctr}{}", band("ctr"));
     spark(frame, ctr, "CTR per hour", ctr_detail, &ctr_data, theme);
 }
 

@@ -4,13 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 
-use crate::app::{Action, AppState};
+use crate::app::command::HELP_NOTES;
+use crate::app::{Action, AppState, View};
 use crate::ui::area;
 use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let g = &theme.glyphs;
-    let rows: Vec<Row> = Action::BINDABLE
+    let mut all: Vec<(String, String)> = Action::BINDABLE
         .iter()
         .map(|a| {
             let keys: Vec<String> = state
@@ -24,10 +25,30 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
             } else {
                 keys.join(", ")
             };
-            Row::new(vec![
-                Cell::from(keys).style(theme.accent()),
-                Cell::from(a.describe()).style(theme.text()),
-            ])
+            (keys, a.describe().to_string())
+        })
+        .collect();
+    all.extend(
+        HELP_NOTES
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let selected = state.selected(View::Help);
+    let window = area::window(all.len(), Some(selected), area::capacity(r, false));
+    // Only the visible rows; j/k scroll when the keymap outgrows the screen.
+    let rows: Vec<Row> = all[window.clone()]
+        .iter()
+        .enumerate()
+        .map(|(k, (keys, what))| {
+            let row = Row::new(vec![
+                Cell::from(keys.clone()).style(theme.accent()),
+                Cell::from(what.clone()).style(theme.text()),
+            ]);
+            if window.start + k == selected {
+                row.style(theme.selection())
+            } else {
+                row
+            }
         })
         .collect();
     let block = area::block(
@@ -43,9 +64,9 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     );
     let spec = area::TableSpec {
         header: &["Keys", "Action"],
-        widths: &[Constraint::Length(22), Constraint::Fill(1)],
+        widths: &[Constraint::Length(28), Constraint::Fill(1)],
         empty: "no keys bound",
-        total: rows.len(),
+        total: all.len(),
         compact: false,
     };
     area::table(frame, r, block, spec, rows, theme);

@@ -160,20 +160,37 @@ pub fn alerts(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
 fn sync_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
     let jobs = &state.snapshot.sync_jobs;
     let g = &theme.glyphs;
-    let mut header = vec!["", "Job", "Since", "Tries", "Error"];
+    let mut header = vec!["", "Job", "Route", "Since", "Try", "Error"];
+    let route_w = if wide {
+        16
+    } else {
+        3 + 3 + g.arrow.chars().count() as u16
+    };
     let mut widths = vec![
         Constraint::Length(1),
         Constraint::Fill(2),
-        Constraint::Length(7),
-        Constraint::Length(5),
+        Constraint::Length(route_w),
+        Constraint::Length(6),
+        Constraint::Length(3),
         Constraint::Fill(3),
     ];
     if wide {
-        header.insert(2, "Route");
-        widths.insert(2, Constraint::Length(16));
         header.push("Next retry");
         widths.push(Constraint::Length(11));
     }
+    // Three-letter system codes where space is short: "CRM→MKT".
+    let system = move |s: System| {
+        if wide {
+            s.label().to_string()
+        } else {
+            match s {
+                System::Marketing => "MKT",
+                System::Crm => "CRM",
+                System::Erp => "ERP",
+            }
+            .to_string()
+        }
+    };
     ListSpec {
         name: "Sync failures",
         detail: format!("{} of {} jobs", state.rows.sync.len(), jobs.len()),
@@ -187,20 +204,17 @@ fn sync_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<
             let mut cells = vec![
                 Cell::from(Span::styled(g.critical, theme.crit())),
                 Cell::from(j.name.clone()),
+                Cell::from(format!(
+                    "{}{}{}",
+                    system(j.source),
+                    g.arrow,
+                    system(j.target)
+                )),
                 Cell::from(format::since(state.world_now(), j.failing_since, g.dash)),
                 Cell::from(format!("x{}", j.retries)),
                 Cell::from(j.error.clone().unwrap_or_else(|| j.status.as_str().into())),
             ];
             if wide {
-                cells.insert(
-                    2,
-                    Cell::from(format!(
-                        "{}{}{}",
-                        j.source.label(),
-                        g.arrow,
-                        j.target.label()
-                    )),
-                );
                 cells.push(Cell::from(j.next_retry.map_or_else(
                     || g.dash.to_string(),
                     |t| format::until(state.world_now(), t),
