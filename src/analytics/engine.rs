@@ -130,6 +130,13 @@ impl Engine {
         let mut findings = HashMap::new();
         let mut anomalies = Vec::new();
         let mut cache = std::mem::take(&mut self.baselines);
+        // The partial hour is only as complete as our last marketing fetch;
+        // judging it at `now` would read poll delay as a drop in volume.
+        let as_of = snapshot
+            .freshness
+            .get(&System::Marketing)
+            .and_then(|f| f.fetched_at)
+            .map_or(now, |t| t.min(now));
         let active = snapshot
             .campaigns
             .iter()
@@ -138,7 +145,7 @@ impl Engine {
             let Some(history) = snapshot.history.get(&c.id) else {
                 continue;
             };
-            let Some((last, fraction)) = anomaly::newest(history, now, &p) else {
+            let Some((last, fraction)) = anomaly::newest(history, as_of, &p) else {
                 continue;
             };
             let (current, before) = (&history[last], &history[..last]);
