@@ -191,6 +191,13 @@ fn demo_over_ssh_in_16_and_256_colours_and_no_color() {
     }
     let screen = t.capture();
     assert!(!screen.contains("panicked"), "{screen}");
+    // Logging out hands the local terminal back sane too.
+    t.run("exit");
+    t.wait_for("the ssh client to exit", Duration::from_secs(15), |_| {
+        t.children().is_empty()
+    });
+    t.wait_for_prompt();
+    t.is_cooked().unwrap();
 }
 
 /// Lines drawn as a full-width box bottom, e.g. the approvals panel.
