@@ -49,6 +49,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Approvals => views::approvals::render(frame, body, state, theme),
         View::Help => views::help::render(frame, body, state, theme),
         View::Detail => views::detail::render(frame, body, state, theme),
+        View::Outbox => views::outbox::render(frame, body, state, theme),
     }
     if let Some(c) = &state.confirm {
         views::confirm::render(frame, body, state, c, theme);

@@ -159,8 +159,10 @@ impl Rows {
                 AlertState::Pending => 1,
                 AlertState::Resolved => 2,
             };
+            // Acknowledged alerts drop below the ones nobody has looked at.
             rank(a.state)
                 .cmp(&rank(b.state))
+                .then(a.acked_by.is_some().cmp(&b.acked_by.is_some()))
                 .then(b.severity.cmp(&a.severity))
                 .then(b.score.total_cmp(&a.score))
                 .then(a.fingerprint.cmp(&b.fingerprint))

@@ -40,7 +40,7 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
     ListSpec {
         name: "Approvals",
         detail: format!("{} pending", state.rows.approvals.len()),
-        source: System::Erp,
+        source: Some(System::Erp),
         header,
         widths,
         empty: "nothing waiting for approval",
