@@ -162,23 +162,34 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         frame.render_widget(Paragraph::new(hint), area);
         return;
     }
-    let hints: [(&Action, &str); 8] = [
-        (&Action::Quit, "quit"),
-        (&Action::Help, "help"),
+    let freeze = if state.is_frozen() {
+        "unfreeze"
+    } else {
+        "freeze"
+    };
+    // What can be done here comes first: the footer is cut on the right.
+    let here: &[(Action, &str)] = match state.view {
+        _ if state.readonly => &[],
+        View::Campaigns | View::Detail => &[
+            (Action::Pause, "pause"),
+            (Action::Resume, "resume"),
+            (Action::Fallback, "fallback"),
+        ],
+        View::Approvals => &[(Action::Approve, "approve"), (Action::Reject, "reject")],
+        View::Sync => &[(Action::RetrySync, "retry")],
+        View::Alerts => &[(Action::Acknowledge, "ack")],
+        View::Overview | View::Throttles | View::Help | View::Outbox => &[],
+    };
+    let mut hints: Vec<(&Action, &str)> = vec![(&Action::Quit, "quit"), (&Action::Help, "help")];
+    hints.extend(here.iter().map(|(a, l)| (a, *l)));
+    hints.extend([
         (&Action::NextView, "views"),
         (&Action::Down, "move"),
         (&Action::Detail, "detail"),
         (&Action::FilterMode, "filter"),
         (&Action::CommandMode, "command"),
-        (
-            &Action::Freeze,
-            if state.is_frozen() {
-                "unfreeze"
-            } else {
-                "freeze"
-            },
-        ),
-    ];
+        (&Action::Freeze, freeze),
+    ]);
     let mut spans = Vec::new();
     for (action, label) in hints {
         let key = state.keymap.hint(action);

@@ -314,3 +314,21 @@ fn outbox_snapshots() {
     update(&mut s, Action::Back);
     assert_eq!(s.view, View::Overview);
 }
+
+#[test]
+fn footer_offers_the_views_commands_unless_readonly() {
+    let mut s = in_view(View::Approvals);
+    let footer = |s: &AppState| {
+        let t = draw(s, &Theme::default(), 120, 24);
+        text(t.backend().buffer())
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(!footer(&s).contains("approve"), "readonly: {}", footer(&s));
+    s.readonly = false;
+    assert!(footer(&s).contains("a approve  x reject"), "{}", footer(&s));
+    s.view = View::Campaigns;
+    assert!(footer(&s).contains("p pause"), "{}", footer(&s));
+}
