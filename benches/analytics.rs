@@ -133,7 +133,15 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.throughput(Throughput::Elements(1000));
-    g.bench_function("evaluate_1000_campaigns_14d", |b| {
+    // Cold: the first poll of an hour learns every baseline.
+    g.bench_function("evaluate_1000_campaigns_14d_cold", |b| {
+        b.iter(|| {
+            let mut e = Engine::new(Policy::default());
+            black_box(e.evaluate(&snap, now).alerts.len())
+        })
+    });
+    // Warm: later polls in the same hour reuse the baselines.
+    g.bench_function("evaluate_1000_campaigns_14d_warm", |b| {
         let mut e = Engine::new(Policy::default());
         b.iter(|| black_box(e.evaluate(&snap, now).alerts.len()))
     });

@@ -169,6 +169,13 @@ fn benches(c: &mut Criterion) {
         )
     });
     g.finish();
+    store.flush_cache().expect("flush");
+    drop(store);
+    eprintln!(
+        "after {} more hourly polls: cache on disk {:.1} MiB",
+        hour - DAYS * 24,
+        dir_size(&dir.path().join("cache")) as f64 / 1048576.0
+    );
 }
 
 criterion_group!(store_benches, benches);

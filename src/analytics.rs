@@ -12,6 +12,7 @@ pub mod anomaly;
 pub mod baseline;
 mod engine;
 pub mod health;
+pub mod signal;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]

@@ -1,3 +1,7 @@
-//! commands
+//! One file per subcommand. The console (TUI) and the headless commands are
+//! peers built from the same parts: profile, client, store, analytics.
 
 pub mod backtest;
+pub mod console;
+pub mod demo;
+pub mod sim;

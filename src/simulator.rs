@@ -222,11 +222,16 @@ async fn serve(
 
 /// The whole simulator as one router: the three systems, `/healthz` and `/_sim`.
 pub fn app(state: SimState) -> Router {
+    // Each system has its own fallbacks so unknown paths still pass the
+    // gate (auth, rate-limit headers) like every other answer of that system.
     let system = |router: Router<SimState>, s: System| {
-        router.layer(axum::middleware::from_fn_with_state(
-            (state.clone(), s),
-            middleware::gate,
-        ))
+        router
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                (state.clone(), s),
+                middleware::gate,
+            ))
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

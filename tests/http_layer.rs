@@ -229,3 +229,34 @@ async fn error_envelope_is_read_and_sanitised() {
     assert!(text.contains("404 not_found: no such campaign"), "{text}");
     assert!(!text.contains('\u{1b}'));
 }
+
+#[tokio::test]
+async fn garbled_body_is_never_cached_for_304() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = Router::new().route(
+        "/x",
+        get(move |headers: HeaderMap| {
+            let h = h.clone();
+            async move {
+                let mut hd = HeaderMap::new();
+                hd.insert("etag", "\"v1\"".parse().unwrap());
+                if h.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return (hd, "{\"n\": ").into_response();
+                }
+                if headers.get("if-none-match").is_some() {
+                    return StatusCode::NOT_MODIFIED.into_response();
+                }
+                (hd, axum::Json(serde_json::json!({"n": 1}))).into_response()
+            }
+        }),
+    );
+    let base = serve(app).await;
+    let mut cfg = fast();
+    cfg.max_attempts = 1;
+    let c = HttpClient::new(cfg).unwrap();
+    let url = format!("{base}/x");
+    assert!(c.get_json::<Value>(&url, &[], &token()).await.is_err());
+    let v: Value = c.get_json(&url, &[], &token()).await.unwrap();
+    assert_eq!(v["n"], 1);
+}

@@ -207,3 +207,41 @@ async fn ten_thousand_campaigns_paginate_fully() {
     assert_eq!(ids.len(), 10_000);
     assert_eq!(pages, 10);
 }
+
+#[tokio::test]
+async fn run_serves_until_cancelled_and_the_clock_runs_at_speed() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let cfg = SimConfig {
+        speed: 60.0,
+        ..config(Scenario::demo())
+    };
+    let task = tokio::spawn(simulator::run(listener, cfg, cancel.clone()));
+    let c = reqwest::Client::new();
+    let clock = |c: reqwest::Client, base: String| async move {
+        let v: Value = c
+            .get(format!("{base}/_sim/clock"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        DateTime::parse_from_rfc3339(v["now"].as_str().unwrap()).unwrap()
+    };
+    let t0 = clock(c.clone(), base.clone()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let t1 = clock(c.clone(), base.clone()).await;
+    assert!(
+        t1 - t0 >= chrono::Duration::seconds(6),
+        "100 ms real is at least 6 s simulated"
+    );
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    assert!(
+        c.get(format!("{base}/healthz")).send().await.is_err(),
+        "stopped serving"
+    );
+}

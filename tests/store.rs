@@ -109,15 +109,10 @@ fn cache_that_is_a_file_is_moved_aside_and_journal_survives() {
     assert_journal_intact(&store);
 }
 
-#[test]
-fn garbage_cache_files_are_moved_aside_and_journal_survives() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    fill_journal(&store);
-    store.save_snapshot(&Default::default()).unwrap();
-    drop(store);
+/// Overwrites every file directly in `dir` with pseudo-random bytes.
+fn scramble(dir: &Path) {
     let mut garbage = 0x9e37_79b9_u32;
-    for entry in std::fs::read_dir(dir.path().join("cache")).unwrap() {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
             let len = std::fs::metadata(&path).unwrap().len().max(512);
@@ -132,8 +127,44 @@ fn garbage_cache_files_are_moved_aside_and_journal_survives() {
             std::fs::write(&path, bytes).unwrap();
         }
     }
+}
+
+fn snapshot_of_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn garbage_cache_files_are_moved_aside_and_journal_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    fill_journal(&store);
+    store.save_snapshot(&Default::default()).unwrap();
+    drop(store);
+    scramble(&dir.path().join("cache"));
     let store = reopen_expect_reset(dir.path());
     assert_journal_intact(&store);
+}
+
+#[test]
+fn garbage_journal_is_a_hard_error_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    fill_journal(&open(dir.path()));
+    let journal = dir.path().join("journal");
+    scramble(&journal);
+    let before = snapshot_of_files(&journal);
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Journal { .. }), "{err:?}");
+    assert_eq!(snapshot_of_files(&journal), before, "journal untouched");
 }
 
 #[test]
@@ -274,4 +305,10 @@ fn sleds_own_lock_also_maps_to_locked() {
     let err = Store::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     release(holder);
+}
+
+#[test]
+fn store_handle_can_cross_threads() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<Store>();
 }

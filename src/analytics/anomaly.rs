@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::alerts::LifecyclePolicy;
 use super::baseline::{BaselineConfig, Expectation, SeasonalWindow, Slot};
-use crate::domain::MetricKind;
+pub use super::signal::{Direction, Signal};
 use crate::domain::snapshot::HourBucket;
 
 /// Detector settings; the same for every series (no per-series tuning).
@@ -62,154 +62,6 @@ impl AnomalyPolicy {
         }
         let x = self.score_slope * (z.abs() - self.z_threshold);
         (1.0 / (1.0 + (-x).exp())).clamp(0.0, 1.0)
-    }
-}
-
-/// Which side of the band is a problem for a signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Low,
-    High,
-    Both,
-}
-
-impl Direction {
-    pub fn matches(self, z: f64) -> bool {
-        match self {
-            Direction::Low => z < 0.0,
-            Direction::High => z > 0.0,
-            Direction::Both => z != 0.0,
-        }
-    }
-}
-
-/// A monitored series kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Signal {
-    Ctr,
-    OpenRate,
-    BounceRate,
-    UnsubscribeRate,
-    ConversionRate,
-    Sends,
-    Spend,
-    SyncLag,
-}
-
-impl Signal {
-    pub const CAMPAIGN: [Signal; 7] = [
-        Signal::Ctr,
-        Signal::OpenRate,
-        Signal::BounceRate,
-        Signal::UnsubscribeRate,
-        Signal::ConversionRate,
-        Signal::Sends,
-        Signal::Spend,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Ctr => "ctr",
-            Signal::OpenRate => "open_rate",
-            Signal::BounceRate => "bounce_rate",
-            Signal::UnsubscribeRate => "unsubscribe_rate",
-            Signal::ConversionRate => "conversion_rate",
-            Signal::Sends => "sends",
-            Signal::Spend => "spend",
-            Signal::SyncLag => "sync_lag",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Signal::Ctr => "CTR",
-            Signal::OpenRate => "Open rate",
-            Signal::BounceRate => "Bounce rate",
-            Signal::UnsubscribeRate => "Unsubscribe rate",
-            Signal::ConversionRate => "Conversion rate",
-            Signal::Sends => "Sends",
-            Signal::Spend => "Spend",
-            Signal::SyncLag => "Sync lag",
-        }
-    }
-
-    pub fn is_rate(self) -> bool {
-        self.ratio().is_some()
-    }
-
-    /// Engagement signals feed the health score's "engagement" component.
-    pub fn is_engagement(self) -> bool {
-        matches!(
-            self,
-            Signal::Ctr | Signal::OpenRate | Signal::ConversionRate
-        )
-    }
-
-    fn ratio(self) -> Option<(MetricKind, MetricKind)> {
-        match self {
-            Signal::Ctr => Some((MetricKind::Clicks, MetricKind::Deliveries)),
-            Signal::OpenRate => Some((MetricKind::Opens, MetricKind::Deliveries)),
-            Signal::BounceRate => Some((MetricKind::Bounces, MetricKind::Sends)),
-            Signal::UnsubscribeRate => Some((MetricKind::Unsubscribes, MetricKind::Deliveries)),
-            Signal::ConversionRate => Some((MetricKind::Conversions, MetricKind::Clicks)),
-            _ => None,
-        }
-    }
-
-    pub fn bad_direction(self) -> Direction {
-        match self {
-            Signal::Ctr | Signal::OpenRate | Signal::ConversionRate => Direction::Low,
-            Signal::BounceRate | Signal::UnsubscribeRate | Signal::SyncLag => Direction::High,
-            Signal::Sends | Signal::Spend => Direction::Both,
-        }
-    }
-
-    /// Smallest spread that means anything in this signal's unit.
-    pub fn abs_floor(self) -> f64 {
-        match self {
-            Signal::Sends => 1.0,
-            Signal::Spend => 0.5,
-            Signal::SyncLag => 5.0,
-            _ => 0.0005,
-        }
-    }
-
-    /// The value of this signal in a bucket and the volume it rests on, or
-    /// `None` when the volume is too small to mean anything.
-    pub fn read(self, b: &HourBucket, p: &AnomalyPolicy) -> Option<(f64, f64)> {
-        match self.ratio() {
-            Some((num, den)) => {
-                let d = b.get(den);
-                let min = if den == MetricKind::Clicks {
-                    p.min_conversion_clicks
-                } else {
-                    p.min_rate_denominator
-                };
-                (d >= min.max(1.0)).then(|| (b.get(num) / d, d))
-            }
-            None => match self {
-                Signal::Sends => Some((b.get(MetricKind::Sends), 1.0)),
-                Signal::Spend => Some((b.get(MetricKind::Spend), 1.0)),
-                _ => None,
-            },
-        }
-    }
-
-    /// Human rendering of a value: "0.31%", "1,240", "412.50", "42 min".
-    pub fn format(self, v: f64) -> String {
-        if self.is_rate() {
-            let pct = v * 100.0;
-            return if pct.abs() < 1.0 {
-                format!("{pct:.2}%")
-            } else {
-                format!("{pct:.1}%")
-            };
-        }
-        match self {
-            Signal::Spend => format!("{v:.2}"),
-            Signal::SyncLag => format!("{v:.0} min"),
-            _ => format!("{v:.0}"),
-        }
     }
 }
 
@@ -299,42 +151,61 @@ impl Finding {
     }
 }
 
-/// Score the newest bucket (complete or partial) of every campaign signal.
-/// `window` is scratch space reused across calls; `volumes: false` skips
-/// sends and spend (e.g. while a throttle deliberately lowers them).
-pub fn evaluate_campaign(
+/// Expectations of the seven campaign signals (in [`Signal::CAMPAIGN`] order)
+/// for one target bucket; `None` while a signal is warming up.
+pub type Baselines = [Option<Expectation>; 7];
+
+/// Index of the bucket to score at `now` and the share of its hour elapsed,
+/// or `None` when there is no bucket yet or the newest one is stale.
+pub fn newest(
     history: &[HourBucket],
     now: DateTime<Utc>,
     policy: &AnomalyPolicy,
-    window: &mut SeasonalWindow,
-    volumes: bool,
-) -> Vec<Finding> {
-    let Some(last) = history.iter().rposition(|b| b.ts <= now) else {
-        return Vec::new();
-    };
-    let current = &history[last];
-    let age = (now - current.ts).num_seconds();
+) -> Option<(usize, f64)> {
+    let last = history.iter().rposition(|b| b.ts <= now)?;
+    let age = (now - history[last].ts).num_seconds();
     if age >= (policy.stale_after_hours.max(0) + 1) * 3600 {
-        return Vec::new();
+        return None;
     }
-    let fraction = (age as f64 / 3600.0).clamp(0.0, 1.0);
-    let ts = current.ts.timestamp();
-    let slot = Slot::of(ts);
-    let mut out = Vec::new();
-    for signal in Signal::CAMPAIGN {
-        if !signal.is_rate() && (!volumes || fraction < policy.min_partial_fraction) {
-            continue;
-        }
-        let Some((observed, volume)) = signal.read(current, policy) else {
-            continue;
-        };
+    Some((last, (age as f64 / 3600.0).clamp(0.0, 1.0)))
+}
+
+/// Learn each signal's baseline from `before` (oldest first) for a bucket
+/// starting at `target` (seconds since the epoch). `window` is scratch space.
+pub fn baselines(
+    before: &[HourBucket],
+    target: i64,
+    policy: &AnomalyPolicy,
+    window: &mut SeasonalWindow,
+) -> Baselines {
+    let slot = Slot::of(target);
+    Signal::CAMPAIGN.map(|signal| {
         window.clear();
-        for b in &history[..last] {
+        for b in before {
             if let Some((v, _)) = signal.read(b, policy) {
                 window.push_toward(b.ts.timestamp(), v, &slot);
             }
         }
-        let Some(mut e) = window.expect(ts, signal.abs_floor()) else {
+        window.expect(target, signal.abs_floor())
+    })
+}
+
+/// Score the newest bucket against its baselines. `fraction` is the share
+/// of its hour elapsed; `volumes: false` skips sends and spend (e.g. while
+/// a throttle deliberately lowers them).
+pub fn score_newest(
+    current: &HourBucket,
+    fraction: f64,
+    baselines: &Baselines,
+    policy: &AnomalyPolicy,
+    volumes: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (signal, base) in Signal::CAMPAIGN.into_iter().zip(baselines) {
+        if !signal.is_rate() && (!volumes || fraction < policy.min_partial_fraction) {
+            continue;
+        }
+        let (Some((observed, volume)), Some(mut e)) = (signal.read(current, policy), *base) else {
             continue;
         };
         if signal.is_rate() {
@@ -344,7 +215,6 @@ pub fn evaluate_campaign(
             e = e.pro_rata(fraction);
         }
         let z = e.z(observed);
-        let score = policy.score(z);
         let (mut low, mut high) = e.band(policy.z_threshold);
         low = low.max(0.0);
         if signal.is_rate() {
@@ -357,12 +227,29 @@ pub fn evaluate_campaign(
             low,
             high,
             z,
-            score,
+            score: policy.score(z),
             anomalous: z.abs() >= policy.z_threshold && signal.bad_direction().matches(z),
             fraction,
         });
     }
     out
+}
+
+/// Score the newest bucket (complete or partial) of every campaign signal
+/// against the buckets before it.
+pub fn evaluate_campaign(
+    history: &[HourBucket],
+    now: DateTime<Utc>,
+    policy: &AnomalyPolicy,
+    window: &mut SeasonalWindow,
+    volumes: bool,
+) -> Vec<Finding> {
+    let Some((last, fraction)) = newest(history, now, policy) else {
+        return Vec::new();
+    };
+    let current = &history[last];
+    let b = baselines(&history[..last], current.ts.timestamp(), policy, window);
+    score_newest(current, fraction, &b, policy, volumes)
 }
 
 #[cfg(test)]

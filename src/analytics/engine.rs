@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alerts::{AlertBook, Observation, Silence};
-use super::anomaly::{Detector, Finding, Signal, evaluate_campaign};
+use super::anomaly::{self, Baselines, Detector, Finding, Signal};
 use super::baseline::SeasonalWindow;
 use super::throttle::{self, Override};
 use super::{Policy, health};
+use crate::domain::snapshot::HourBucket;
 use crate::domain::{
     Alert, CampaignStatus, Derived, Severity, Snapshot, SyncJob, System, Throttle, ThrottleLevel,
 };
@@ -22,6 +23,16 @@ struct LagSeries {
     last_sample: Option<DateTime<Utc>>,
 }
 
+/// Baselines learnt for a campaign's newest bucket; reused while neither
+/// that bucket's hour nor any earlier bucket changed (most polls), so a poll
+/// only costs scoring the newest point.
+#[derive(Debug, Clone)]
+struct CachedBaselines {
+    target: DateTime<Utc>,
+    checksum: u64,
+    baselines: Baselines,
+}
+
 /// Alert life cycle, throttle hysteresis and overrides, plus the policy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Engine {
@@ -32,6 +43,8 @@ pub struct Engine {
     overrides: BTreeMap<String, Override>,
     #[serde(skip)]
     lag: HashMap<String, LagSeries>,
+    #[serde(skip)]
+    baselines: HashMap<String, CachedBaselines>,
 }
 
 impl Engine {
@@ -42,6 +55,7 @@ impl Engine {
             throttle_levels: BTreeMap::new(),
             overrides: BTreeMap::new(),
             lag: HashMap::new(),
+            baselines: HashMap::new(),
         }
     }
 
@@ -53,6 +67,7 @@ impl Engine {
     pub fn set_policy(&mut self, policy: Policy) {
         self.policy = policy;
         self.lag.clear();
+        self.baselines.clear();
     }
 
     /// Pure given (self, snapshot, now): recompute alerts (advancing their
@@ -60,17 +75,16 @@ impl Engine {
     pub fn evaluate(&mut self, snapshot: &Snapshot, now: DateTime<Utc>) -> Derived {
         self.overrides.retain(|_, o| o.until > now);
         let throttles = self.throttles(snapshot);
-        let level_of = |id: &str| {
-            throttles
-                .iter()
-                .find(|t| t.campaign_id == id)
-                .map_or(ThrottleLevel::Full, |t| t.level)
-        };
+        let throttle_of: HashMap<&str, &Throttle> = throttles
+            .iter()
+            .map(|t| (t.campaign_id.as_str(), t))
+            .collect();
 
         let p = self.policy.anomaly;
         let mut window = SeasonalWindow::new(p.baseline);
         let mut findings: HashMap<&str, Vec<Finding>> = HashMap::new();
         let mut anomalies = Vec::new();
+        let mut cache = std::mem::take(&mut self.baselines);
         for c in snapshot
             .campaigns
             .iter()
@@ -79,8 +93,28 @@ impl Engine {
             let Some(history) = snapshot.history.get(&c.id) else {
                 continue;
             };
-            let volumes = level_of(&c.id) == ThrottleLevel::Full;
-            let found = evaluate_campaign(history, now, &p, &mut window, volumes);
+            let Some((last, fraction)) = anomaly::newest(history, now, &p) else {
+                continue;
+            };
+            let (current, before) = (&history[last], &history[..last]);
+            let sum = checksum(before);
+            let cached = cache
+                .remove(&c.id)
+                .filter(|b| b.target == current.ts && b.checksum == sum);
+            let baselines = match cached {
+                Some(b) => b.baselines,
+                None => anomaly::baselines(before, current.ts.timestamp(), &p, &mut window),
+            };
+            let entry = CachedBaselines {
+                target: current.ts,
+                checksum: sum,
+                baselines,
+            };
+            self.baselines.insert(c.id.clone(), entry);
+            let volumes = throttle_of
+                .get(c.id.as_str())
+                .is_none_or(|t| t.level == ThrottleLevel::Full);
+            let found = anomaly::score_newest(current, fraction, &baselines, &p, volumes);
             for f in found.iter().filter(|f| f.anomalous) {
                 anomalies.push(self.observation(&c.id, f));
             }
@@ -95,18 +129,20 @@ impl Engine {
             .iter()
             .filter(|j| j.target == System::Marketing && j.status.is_failing())
             .collect();
+        let mut alerts_of: HashMap<&str, Vec<&Alert>> = HashMap::new();
+        for a in &alerts {
+            if let Some(id) = a.campaign_id.as_deref() {
+                alerts_of.entry(id).or_default().push(a);
+            }
+        }
         let mut health_map = HashMap::new();
         for c in &snapshot.campaigns {
-            let mine: Vec<&Alert> = alerts
-                .iter()
-                .filter(|a| a.campaign_id.as_deref() == Some(c.id.as_str()))
-                .collect();
             let inputs = health::Inputs {
                 campaign: c,
                 history: snapshot.history.get(&c.id).map_or(&[], Vec::as_slice),
                 findings: findings.get(c.id.as_str()).map_or(&[], Vec::as_slice),
-                alerts: &mine,
-                throttle: throttles.iter().find(|t| t.campaign_id == c.id),
+                alerts: alerts_of.get(c.id.as_str()).map_or(&[], Vec::as_slice),
+                throttle: throttle_of.get(c.id.as_str()).copied(),
                 failing_jobs: &failing,
                 now,
             };
@@ -268,4 +304,17 @@ impl Engine {
         }
         out
     }
+}
+
+/// FNV-1a over timestamps and values: any re-reported bucket changes it.
+fn checksum(buckets: &[HourBucket]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |x: u64| h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+    for b in buckets {
+        mix(b.ts.timestamp() as u64);
+        for v in b.values {
+            mix(v.to_bits());
+        }
+    }
+    h
 }

@@ -349,3 +349,33 @@ fn generated_worlds_have_reasons_whenever_health_drops() {
         }
     }
 }
+
+#[test]
+fn re_reported_history_invalidates_cached_baselines() {
+    let mut engine = Engine::new(Policy::default());
+    let low = Shape {
+        ctr: 0.004,
+        ..Shape::default()
+    };
+    let mut history: Vec<_> = (0..24 * 5)
+        .map(|h| bucket(t0() + hours(h), Shape::default(), 1.0))
+        .collect();
+    history.push(bucket(t0() + hours(24 * 5), low, 0.5));
+    let mut snap = Snapshot {
+        campaigns: vec![campaign("c1", &[])],
+        ..Snapshot::default()
+    };
+    snap.history.insert("c1".into(), history.clone());
+    let now = t0() + hours(24 * 5) + Duration::minutes(30);
+    let first = engine.evaluate(&snap, now).alerts;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].state, AlertState::Pending);
+
+    // The source re-reports the past: CTR was always this low.
+    for b in history.iter_mut().take(24 * 5) {
+        *b = bucket(b.ts, low, 1.0);
+    }
+    snap.history.insert("c1".into(), history);
+    let second = engine.evaluate(&snap, now + Duration::minutes(1)).alerts;
+    assert!(second.is_empty(), "stale baseline reused: {second:?}");
+}

@@ -7,6 +7,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::analytics::{Engine, Policy};
 use crate::app::{self, AppContext};
 use crate::config::Profile;
 use crate::connectors::{HttpClient, HttpConfig, NativeClient};
@@ -20,7 +21,10 @@ use crate::ui::theme::Theme;
 /// Open the data directory, failing with an operator-readable message.
 pub fn open_store(profile: &Profile) -> Result<Store> {
     std::fs::create_dir_all(&profile.data_dir).wrap_err_with(|| {
-        format!("cannot create data directory {}", profile.data_dir.display())
+        format!(
+            "cannot create data directory {}",
+            profile.data_dir.display()
+        )
     })?;
     let (store, report) = Store::open(&profile.data_dir)?;
     if let Some(why) = report.cache_reset {
@@ -44,7 +48,13 @@ pub async fn run(profile: Profile) -> Result<()> {
     let (poll_tx, poll_rx) = mpsc::channel(64);
     let (app_tx, app_rx) = mpsc::channel(64);
     let cursor = cached.metrics_cursor;
-    let writer = spawn_cache_writer(store.clone(), cached.clone(), poll_rx, app_tx, cancel.clone());
+    let writer = spawn_cache_writer(
+        store.clone(),
+        cached.clone(),
+        poll_rx,
+        app_tx,
+        cancel.clone(),
+    );
     let pollers = spawn_pollers(
         client.clone(),
         poll_tx,
@@ -60,7 +70,8 @@ pub async fn run(profile: Profile) -> Result<()> {
     };
     let dispatcher = spawn_dispatcher(store.clone(), client, actor, cmd_rx, res_tx, cancel.clone());
 
-    let theme = Theme::load(&profile.theme, crate::config::user_theme_dir().as_deref())?;
+    let theme = Theme::load(&profile.theme, crate::config::user_theme_dir().as_deref())?
+        .adapt(terminal::detect_env());
     let ctx = AppContext {
         profile: profile.name.clone(),
         production: profile.production,
@@ -69,8 +80,12 @@ pub async fn run(profile: Profile) -> Result<()> {
         theme,
         initial: cached,
         stale_after: profile.stale_after,
+        keymap: crate::app::keymap::Keymap::default(),
+        engine: load_engine(&store),
+        commands: Some(cmd_tx),
+        results: Some(res_rx),
     };
-    let _ = (session, cmd_tx, res_rx);
+    let _ = session;
 
     terminal::install_panic_hook();
     terminal::spawn_signal_handler(cancel.clone());
@@ -84,5 +99,31 @@ pub async fn run(profile: Profile) -> Result<()> {
     }
     let _ = writer.await;
     let _ = dispatcher.await;
-    result.map(|_| ())
+    let state = result?;
+    save_engine(&store, &state.engine);
+    Ok(())
+}
+
+/// Alert acknowledgements, silences and throttle hysteresis survive restarts.
+fn load_engine(store: &Store) -> Engine {
+    store
+        .load_engine_state()
+        .ok()
+        .flatten()
+        .and_then(|blob| serde_json::from_slice(&blob).ok())
+        .unwrap_or_else(|| Engine::new(Policy::default()))
+}
+
+fn save_engine(store: &Store, engine: &Engine) {
+    match serde_json::to_vec(engine) {
+        Ok(blob) => {
+            if let Err(e) = store
+                .save_engine_state(&blob)
+                .and_then(|()| store.flush_cache())
+            {
+                tracing::warn!(error = %e, "cannot save alert state");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot encode alert state"),
+    }
 }

@@ -123,8 +123,20 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.get_once(&full, token).await {
-                Ok(body) => return decode(full.as_str(), &body),
+            let attempt_result = match self.get_once(&full, token).await {
+                Ok((body, etag)) => {
+                    let decoded = decode(full.as_str(), &body);
+                    // Remember the validator only for a body that decoded: a
+                    // garbled 200 must not be served back on every 304.
+                    if let (Ok(_), Some(etag)) = (&decoded, etag) {
+                        self.lock_etags().insert(full.to_string(), (etag, body));
+                    }
+                    decoded
+                }
+                Err(e) => Err(e),
+            };
+            match attempt_result {
+                Ok(v) => return Ok(v),
                 Err(e) if e.is_transient() && attempt < self.cfg.max_attempts => {
                     let wait = match &e {
                         HttpError::RateLimited { retry_after, .. } => *retry_after,
@@ -146,7 +158,7 @@ impl HttpClient {
         &self,
         url: &reqwest::Url,
         token: &Secret,
-    ) -> Result<bytes_body::Body, HttpError> {
+    ) -> Result<(bytes_body::Body, Option<String>), HttpError> {
         let host = host_key(url);
         self.before_request(&host, url.as_str()).await?;
         let mut req = self.inner.get(url.clone()).bearer_auth(token.expose());
@@ -157,18 +169,19 @@ impl HttpClient {
         let result = self.send(req, url.as_str()).await;
         let (status, headers, body) = self.after_response(&host, url.as_str(), result)?;
         if status == StatusCode::NOT_MODIFIED {
-            return cached.map(|(_, b)| b).ok_or_else(|| HttpError::Malformed {
-                url: url.to_string(),
-                detail: "304 Not Modified for a request without a cached ETag".into(),
-            });
+            return cached
+                .map(|(_, b)| (b, None))
+                .ok_or_else(|| HttpError::Malformed {
+                    url: url.to_string(),
+                    detail: "304 Not Modified for a request without a cached ETag".into(),
+                });
         }
         check_status(url.as_str(), status, &headers, &body)?;
-        let body = std::sync::Arc::new(body);
-        if let Some(etag) = headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-            self.lock_etags()
-                .insert(url.to_string(), (etag.to_string(), body.clone()));
-        }
-        Ok(body)
+        let etag = headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        Ok((std::sync::Arc::new(body), etag))
     }
 
     /// One POST, never retried: the caller owns the decision after an

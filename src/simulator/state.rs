@@ -215,3 +215,54 @@ impl SimState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> SimState {
+        SimState::new(SimConfig {
+            speed: 0.0,
+            ..SimConfig::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn idempotency_store_replays_rejects_mismatch_and_expires() {
+        let s = state();
+        assert!(matches!(s.idem_begin("k", 1), IdemBegin::New));
+        assert!(matches!(s.idem_begin("k", 1), IdemBegin::InFlight));
+        assert!(matches!(s.idem_begin("k", 2), IdemBegin::Mismatch));
+        let stored = StoredResponse {
+            status: StatusCode::OK,
+            body: Bytes::from_static(b"{}"),
+        };
+        s.idem_finish("k", 1, Some(stored));
+        assert!(matches!(s.idem_begin("k", 1), IdemBegin::Replay(r) if r.body == "{}"));
+        s.advance(Duration::hours(25));
+        assert!(
+            matches!(s.idem_begin("k", 2), IdemBegin::New),
+            "kept for 24 h only"
+        );
+        s.idem_finish("k", 2, None);
+        assert!(
+            matches!(s.idem_begin("k", 3), IdemBegin::New),
+            "an aborted request frees its key"
+        );
+    }
+
+    #[test]
+    fn rate_window_counts_per_system() {
+        let s = state();
+        let infos: Vec<RateInfo> = (0..3).map(|_| s.rate_check(System::Erp, Some(2))).collect();
+        assert_eq!(
+            infos.iter().map(|i| i.allowed).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        assert_eq!(infos[1].remaining, 0);
+        assert!(infos[2].reset_secs <= 10);
+        assert!(s.rate_check(System::Crm, Some(2)).allowed);
+        assert_eq!(s.rate_check(System::Crm, None).limit, DEFAULT_RATE_LIMIT);
+    }
+}

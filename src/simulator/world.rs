@@ -3,6 +3,7 @@
 //! handlers call [`World::advance_to`] and then read or mutate.
 
 pub mod approvals;
+mod campaigns;
 pub mod catalog;
 pub mod incidents;
 pub mod metrics;
@@ -13,12 +14,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    ApprovalRequest, Campaign, CampaignStatus, Channel, FallbackKind, InventoryLevel, MetricKind,
-    MetricSample, SyncFailure, SyncJob, SyncStatus, Verdict,
+    ApprovalRequest, FallbackKind, InventoryLevel, MetricKind, MetricSample, SyncFailure, SyncJob,
+    SyncStatus, Verdict,
 };
 use crate::simulator::scenario::Incident;
 use approvals::Approvals;
-use catalog::{Catalog, PROVIDERS};
+use catalog::Catalog;
 use incidents::Incidents;
 use metrics::{Ctx, Pause, hour_floor};
 use stock::Stock;
@@ -182,68 +183,6 @@ impl World {
         (&self.catalog, &self.states, &self.incidents, self.seed)
     }
 
-    fn status(&self, i: usize) -> CampaignStatus {
-        let (spec, now) = (&self.catalog.campaigns[i], self.now);
-        if spec.draft {
-            CampaignStatus::Draft
-        } else if now < spec.start {
-            CampaignStatus::Scheduled
-        } else if now >= spec.end {
-            CampaignStatus::Completed
-        } else if self.states[i]
-            .pauses
-            .last()
-            .is_some_and(|p| p.to.is_none() && p.from <= now)
-        {
-            CampaignStatus::Paused
-        } else {
-            CampaignStatus::Active
-        }
-    }
-
-    pub fn campaign(&mut self, i: usize) -> Campaign {
-        let now = self.now;
-        let spec = &self.catalog.campaigns[i];
-        let current = hour_floor(now);
-        let c = ctx((&self.catalog, &self.states, &self.incidents, self.seed), i);
-        let (until, closed) = &mut self.spend_cache[i];
-        while *until < current && *until < spec.end {
-            *closed +=
-                c.raw(*until, *until, *until + Duration::hours(1))[MetricKind::Spend.index()];
-            *until += Duration::hours(1);
-        }
-        let spend = *closed + c.raw(current, current, now)[MetricKind::Spend.index()];
-        let provider = c.provider_at(now);
-        let st = &self.states[i];
-        let updated_at = [Some(spec.start), Some(spec.end), st.updated_at]
-            .into_iter()
-            .flatten()
-            .filter(|t| *t <= now)
-            .max()
-            .unwrap_or(spec.start - Duration::days(1));
-        Campaign {
-            id: spec.id.clone(),
-            name: spec.name.clone(),
-            channel: spec.channel,
-            status: self.status(i),
-            owner: spec.owner.into(),
-            budget: spec.budget,
-            spend: (spend * 100.0).round() / 100.0,
-            start: spec.start,
-            end: spec.end,
-            skus: spec.skus.iter().map(|s| catalog::sku_id(*s)).collect(),
-            provider: provider.into(),
-            fallback: st.fallback.as_ref().map(|(k, _, _)| k.as_str().to_string()),
-            updated_at,
-        }
-    }
-
-    pub fn find_campaign(&self, id: &str) -> Result<usize, WorldError> {
-        self.catalog
-            .find(id)
-            .ok_or_else(|| WorldError::NotFound(format!("no campaign {id}")))
-    }
-
     pub fn history_start(&self) -> DateTime<Utc> {
         hour_floor(self.start) - HISTORY
     }
@@ -314,106 +253,6 @@ impl World {
         (out, None)
     }
 
-    pub fn providers(&self) -> Vec<ProviderStatus> {
-        let now = self.now;
-        PROVIDERS
-            .iter()
-            .map(|name| {
-                let windows = self
-                    .incidents
-                    .outages
-                    .iter()
-                    .filter(|(p, _)| p == name)
-                    .map(|(_, w)| w);
-                let down = windows
-                    .clone()
-                    .filter(|w| w.contains(now))
-                    .map(|w| w.from)
-                    .max();
-                let ended = windows.filter_map(|w| w.to).filter(|t| *t <= now).max();
-                ProviderStatus {
-                    name: name.to_string(),
-                    status: if down.is_some() { "down" } else { "up" }.into(),
-                    since: down.or(ended).unwrap_or(self.start - Duration::days(30)),
-                }
-            })
-            .collect()
-    }
-
-    pub fn pause(&mut self, id: &str, actor: &str) -> Result<Campaign, WorldError> {
-        let i = self.find_campaign(id)?;
-        let status = self.status(i);
-        if status != CampaignStatus::Active {
-            let by_at = self.states[i]
-                .pauses
-                .last()
-                .filter(|_| status == CampaignStatus::Paused)
-                .map(|p| (p.by.clone(), p.from));
-            return Err(WorldError::conflict(
-                format!("campaign {id} is {}", status.as_str()),
-                status.as_str(),
-                by_at,
-            ));
-        }
-        let now = self.now;
-        self.states[i].pauses.push(Pause {
-            from: now,
-            by: actor.into(),
-            to: None,
-        });
-        self.states[i].updated_at = Some(now);
-        Ok(self.campaign(i))
-    }
-
-    pub fn resume(&mut self, id: &str, actor: &str) -> Result<Campaign, WorldError> {
-        let i = self.find_campaign(id)?;
-        let status = self.status(i);
-        if status != CampaignStatus::Paused {
-            let by_at = self.states[i]
-                .pauses
-                .last()
-                .and_then(|p| p.to.clone())
-                .map(|(at, by)| (by, at));
-            return Err(WorldError::conflict(
-                format!("campaign {id} is not paused but {}", status.as_str()),
-                status.as_str(),
-                by_at,
-            ));
-        }
-        let now = self.now;
-        if let Some(p) = self.states[i].pauses.last_mut() {
-            p.to = Some((now, actor.into()));
-        }
-        self.states[i].updated_at = Some(now);
-        Ok(self.campaign(i))
-    }
-
-    pub fn fallback(
-        &mut self,
-        id: &str,
-        kind: FallbackKind,
-        actor: &str,
-    ) -> Result<Campaign, WorldError> {
-        let i = self.find_campaign(id)?;
-        let now = self.now;
-        let st = &mut self.states[i];
-        if let Some((k, at, by)) = st.fallback.as_ref().filter(|(k, _, _)| *k == kind) {
-            return Err(WorldError::conflict(
-                format!("fallback {} already engaged on {id}", k.as_str()),
-                k.as_str(),
-                Some((by.clone(), *at)),
-            ));
-        }
-        st.fallback = Some((kind, now, actor.into()));
-        st.updated_at = Some(now);
-        if kind == FallbackKind::BackupProvider
-            && self.catalog.campaigns[i].channel == Channel::Email
-        {
-            st.switch_at.get_or_insert(now);
-        }
-        Ok(self.campaign(i))
-    }
-
     pub fn sync_jobs(&self) -> (Vec<SyncJob>, Vec<SyncFailure>) {
         let mut jobs = Vec::new();
         let mut failures = Vec::new();
@@ -469,15 +308,19 @@ impl World {
     pub fn stock(&mut self, only: Option<usize>) -> Vec<InventoryLevel> {
         let (catalog, states, incidents, seed) =
             (&self.catalog, &self.states, &self.incidents, self.seed);
-        let sales = |sku: usize, hour, a, b| -> f64 {
-            catalog.promoters[sku]
-                .iter()
-                .map(|&c| {
-                    let conv = ctx((catalog, states, incidents, seed), c).raw(hour, a, b)
-                        [MetricKind::Conversions.index()];
-                    conv / catalog.campaigns[c].skus.len() as f64
-                })
-                .sum()
+        let sales = |hour, a, b| -> Vec<f64> {
+            let mut per_sku = vec![0.0; catalog::SKU_COUNT];
+            for (c, spec) in catalog.campaigns.iter().enumerate() {
+                if spec.skus.is_empty() || !spec.overlaps(a, b) {
+                    continue;
+                }
+                let conv = ctx((catalog, states, incidents, seed), c).raw(hour, a, b)
+                    [MetricKind::Conversions.index()];
+                for &s in &spec.skus {
+                    per_sku[s] += conv / spec.skus.len() as f64;
+                }
+            }
+            per_sku
         };
         let epoch = self.start - Duration::days(1);
         let stock = self

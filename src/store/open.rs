@@ -1,6 +1,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -130,10 +131,16 @@ fn open_journal(data_dir: &Path) -> Result<sled::Db, StoreError> {
             }
         }
     };
-    let db = sled::Config::new()
+    let config = sled::Config::new()
         .path(&dir)
-        .cache_capacity(JOURNAL_CAPACITY)
-        .open()
+        .cache_capacity(JOURNAL_CAPACITY);
+    // A panic inside sled on a damaged journal becomes the same clear error.
+    let db = std::panic::catch_unwind(AssertUnwindSafe(|| config.open()))
+        .unwrap_or_else(|_| {
+            Err(sled::Error::ReportableBug(
+                "sled panicked while opening it".into(),
+            ))
+        })
         .map_err(hard)?;
     let meta = db.open_tree("meta").map_err(hard)?;
     match read_version(&meta).map_err(hard)? {
@@ -205,10 +212,14 @@ fn try_open_cache(path: &Path) -> Result<sled::Db, CacheProblem> {
     if path.exists() && !path.is_dir() {
         return Err(CacheProblem::Unusable("it is not a directory".into()));
     }
-    let db = match cache_config(path).open() {
-        Ok(db) => db,
-        Err(e) if is_lock_error(&e) => return Err(CacheProblem::Locked),
-        Err(e) => return Err(CacheProblem::Unusable(format!("cannot open: {e}"))),
+    // sled 0.34 can panic instead of erroring on some damaged files; the
+    // cache is disposable, so treat that like any other unreadable cache.
+    let opened = std::panic::catch_unwind(AssertUnwindSafe(|| cache_config(path).open()));
+    let db = match opened {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) if is_lock_error(&e) => return Err(CacheProblem::Locked),
+        Ok(Err(e)) => return Err(CacheProblem::Unusable(format!("cannot open: {e}"))),
+        Err(_) => return Err(CacheProblem::Unusable("sled panicked opening it".into())),
     };
     let meta = db
         .open_tree("meta")

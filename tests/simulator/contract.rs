@@ -28,12 +28,23 @@ async fn bearer_auth_is_required_and_errors_use_the_envelope() {
     }
     let r = sim.get("/marketing/v1/campaigns/cmp-9999/nothing").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.headers().contains_key("x-ratelimit-remaining"));
     assert_error(&r.json().await.unwrap(), "not_found");
     let r = sim
         .post("/marketing/v1/campaigns/cmp-9999/pause", "k-404", json!({}))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_error(&r.json().await.unwrap(), "not_found");
+    let r = sim
+        .c
+        .delete(sim.url("/erp/v1/stock"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers().contains_key("x-ratelimit-remaining"));
+    assert_error(&r.json().await.unwrap(), "bad_request");
     let r = sim.get("/marketing/v1/metrics?since=yesterday").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_error(&r.json().await.unwrap(), "bad_request");

@@ -302,3 +302,57 @@ impl Approvals {
         Ok(e.req.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn steps_follow_budget_and_regulation() {
+        let ids = |b, r| {
+            steps_for(b, r)
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(10_000.0, false), ["marketing"]);
+        assert_eq!(ids(50_000.0, false), ["marketing", "finance"]);
+        assert_eq!(ids(10_000.0, true), ["marketing", "legal"]);
+        assert_eq!(steps_for(99_999.0, false)[1].rule, StepRule::AnyOne);
+        assert_eq!(steps_for(100_000.0, false)[1].rule, StepRule::All);
+    }
+
+    #[test]
+    fn simulated_approvers_leave_incident_requests_alone() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let cat = Catalog::generate(3, 20, start);
+        let mut a = Approvals::new(3, start - Duration::days(2));
+        a.add_incident(0, &cat, 2, start, 120_000.0);
+        a.advance(start + Duration::days(5), &cat);
+        let all = a.list(true);
+        assert!(all.len() > 30);
+        assert!(all.iter().any(|r| r.status == ApprovalStatus::Approved));
+        let fin = all.iter().find(|r| r.id == "apr-fin-1").unwrap();
+        assert_eq!(fin.current_step().map(|s| s.id.as_str()), Some("finance"));
+        for r in &all {
+            // Decided steps form a prefix; nothing is decided after a reject.
+            let decided = r
+                .steps
+                .iter()
+                .take_while(|s| s.status == ApprovalStatus::Approved)
+                .count();
+            let rest = &r.steps[decided..];
+            let rejected = rest
+                .first()
+                .is_some_and(|s| s.status == ApprovalStatus::Rejected);
+            assert!(
+                rest.iter()
+                    .skip(usize::from(rejected))
+                    .all(|s| s.decisions.is_empty()),
+                "{r:?}"
+            );
+            assert_eq!(rejected, r.status == ApprovalStatus::Rejected);
+        }
+    }
+}

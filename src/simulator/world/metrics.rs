@@ -92,50 +92,72 @@ impl Ctx<'_> {
             .product()
     }
 
-    /// Raw (unrounded) values for the part `[a, b)` of the bucket starting at `hour`.
-    pub fn raw(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> [f64; 8] {
-        let mut v = [0.0; 8];
+    /// Call `f(segment start, weight in hours)` for every unpaused segment of
+    /// `[a, b)` within the flight, split wherever the campaign's state changes.
+    fn segments(&self, a: DateTime<Utc>, b: DateTime<Utc>, mut f: impl FnMut(DateTime<Utc>, f64)) {
         let spec = self.spec;
         let (a, b) = (a.max(spec.start), b.min(spec.end));
         if spec.draft || a >= b {
-            return v;
+            return;
         }
-        let mut edges = vec![a, b];
+        // Interior edges only: the common case (no pause, no incident) stays allocation-free.
+        let mut inner = Vec::new();
         for p in self.pauses {
             for t in std::iter::once(p.from).chain(p.to.as_ref().map(|(t, _)| *t)) {
                 if t > a && t < b {
-                    edges.push(t);
+                    inner.push(t);
                 }
             }
         }
         if let Some(s) = self.switch_at.filter(|s| *s > a && *s < b) {
-            edges.push(s);
+            inner.push(s);
         }
         for (_, w) in &self.incidents.outages {
-            w.edges_in(a, b, &mut edges);
+            w.edges_in(a, b, &mut inner);
         }
         for (c, w, _) in self.incidents.ctr.iter().chain(&self.incidents.overpace) {
             if *c == self.index {
-                w.edges_in(a, b, &mut edges);
+                w.edges_in(a, b, &mut inner);
             }
         }
-        edges.sort_unstable();
-        edges.dedup();
+        inner.sort_unstable();
+        inner.dedup();
+        let starts = std::iter::once(a).chain(inner.iter().copied());
+        let ends = inner.iter().copied().chain(std::iter::once(b));
+        for (s, e) in starts.zip(ends) {
+            if !self.paused_at(s) {
+                f(s, (e - s).num_milliseconds() as f64 / 3_600_000.0);
+            }
+        }
+    }
 
+    fn spend_rate(&self, hour: DateTime<Utc>) -> f64 {
+        self.spec.plan_rate * diurnal(hour) * self.noise(hour, MetricKind::Spend, 0.15)
+    }
+
+    /// Spend alone over `[a, b)`: what `Campaign.spend` sums, without the funnel.
+    pub fn spend(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+        let spend_h = self.spend_rate(hour);
+        let mut total = 0.0;
+        self.segments(a, b, |s, w| {
+            total += spend_h * w * Self::factor_at(&self.incidents.overpace, self.index, s);
+        });
+        total
+    }
+
+    /// Raw (unrounded) values for the part `[a, b)` of the bucket starting at `hour`.
+    pub fn raw(&self, hour: DateTime<Utc>, a: DateTime<Utc>, b: DateTime<Utc>) -> [f64; 8] {
         use MetricKind as M;
-        let spend_h = spec.plan_rate * diurnal(hour) * self.noise(hour, M::Spend, 0.15);
+        let mut v = [0.0; 8];
+        let spec = self.spec;
+        let spend_h = self.spend_rate(hour);
         let sends_h = spend_h / spec.cps;
         let deliver = (spec.deliver * self.noise(hour, M::Deliveries, 0.01)).min(1.0);
         let open = (spec.open * self.noise(hour, M::Opens, 0.1)).min(1.0);
         let ctr = (spec.ctr * self.noise(hour, M::Clicks, 0.15)).min(1.0);
         let conv = (spec.conv * self.noise(hour, M::Conversions, 0.2)).min(1.0);
         let unsub = spec.unsub * self.noise(hour, M::Unsubscribes, 0.3);
-        for seg in edges.windows(2) {
-            let (s, e) = (seg[0], seg[1]);
-            if self.paused_at(s) {
-                continue;
-            }
-            let w = (e - s).num_milliseconds() as f64 / 3_600_000.0;
+        self.segments(a, b, |s, w| {
             let sends = sends_h * w;
             let outage = if self.outage_at(s) {
                 OUTAGE_DELIVERY
@@ -153,7 +175,7 @@ impl Ctx<'_> {
             v[M::Conversions.index()] += clicks * conv;
             v[M::Spend.index()] +=
                 spend_h * w * Self::factor_at(&self.incidents.overpace, self.index, s);
-        }
+        });
         v[M::Bounces.index()] = v[M::Sends.index()] - v[M::Deliveries.index()];
         v
     }
@@ -174,4 +196,86 @@ pub fn finalize(raw: [f64; 8]) -> [f64; 8] {
     v[M::Bounces.index()] = v[M::Sends.index()] - v[M::Deliveries.index()];
     v[M::Spend.index()] = (raw[M::Spend.index()] * 100.0).round() / 100.0;
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::world::catalog::Catalog;
+    use chrono::TimeZone;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn buckets_keep_the_funnel_and_grow_within_the_hour() {
+        let cat = Catalog::generate(5, 80, start());
+        let incidents = Incidents::default();
+        for (i, spec) in cat.campaigns.iter().enumerate() {
+            let c = Ctx {
+                seed: 5,
+                index: i,
+                spec,
+                pauses: &[],
+                switch_at: None,
+                incidents: &incidents,
+            };
+            for h in -30..3 {
+                let hour = start() + Duration::hours(h);
+                let full = c.bucket(hour, hour + Duration::hours(2));
+                let part = c.bucket(hour, hour + Duration::minutes(20));
+                use MetricKind as M;
+                let v = |b: &[f64; 8], m: M| b[m.index()];
+                assert!(v(&full, M::Deliveries) <= v(&full, M::Sends));
+                assert!(v(&full, M::Opens) <= v(&full, M::Deliveries));
+                assert!(v(&full, M::Clicks) <= v(&full, M::Opens));
+                assert_eq!(
+                    v(&full, M::Bounces),
+                    v(&full, M::Sends) - v(&full, M::Deliveries)
+                );
+                assert!(
+                    part.iter().zip(&full).all(|(p, f)| p <= f),
+                    "{part:?} > {full:?}"
+                );
+                if !spec.overlaps(hour, hour + Duration::hours(1)) {
+                    assert!(full.iter().all(|x| *x == 0.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pause_zeroes_the_rest_of_the_hour() {
+        let cat = Catalog::generate(5, 12, start());
+        let incidents = Incidents::default();
+        let hour = start();
+        let pauses = [Pause {
+            from: hour + Duration::minutes(30),
+            by: "x".into(),
+            to: None,
+        }];
+        let free = Ctx {
+            seed: 5,
+            index: 0,
+            spec: &cat.campaigns[0],
+            pauses: &[],
+            switch_at: None,
+            incidents: &incidents,
+        };
+        let paused = Ctx {
+            pauses: &pauses,
+            ..free
+        };
+        let end = hour + Duration::hours(1);
+        let s = MetricKind::Sends.index();
+        assert_eq!(paused.raw(hour, hour + Duration::minutes(30), end)[s], 0.0);
+        let half = paused.raw(hour, hour, end)[s];
+        let whole = Ctx {
+            pauses: &[],
+            ..paused
+        }
+        .raw(hour, hour, end)[s];
+        assert!((half - whole / 2.0).abs() < 1e-6 * whole.max(1.0));
+    }
 }

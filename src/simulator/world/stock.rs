@@ -18,8 +18,8 @@ const STOCK_OUT_MINUTES: f64 = 20.0;
 const REORDER_FRACTION: f64 = 0.25;
 const LEAD_TIME: Duration = Duration::hours(8);
 
-/// Units sold of `sku` in `[a, b)` (within one hour bucket starting at `hour`).
-pub type SalesFn<'a> = dyn Fn(usize, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) -> f64 + 'a;
+/// Units sold per SKU in `[a, b)` (within one hour bucket starting at `hour`).
+pub type SalesFn<'a> = dyn Fn(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) -> Vec<f64> + 'a;
 
 #[derive(Debug, Clone)]
 struct Level {
@@ -37,6 +37,8 @@ pub struct Stock {
     /// Hour boundary up to which `levels` is stepped.
     stepped_to: DateTime<Utc>,
     levels: Vec<Level>,
+    /// Sales of the first day, computed for sizing and reused when stepping.
+    prefetched: VecDeque<(DateTime<Utc>, Vec<f64>)>,
 }
 
 fn drain_rate(
@@ -64,15 +66,14 @@ impl Stock {
     /// each shelf covers 5 to 20 days of its first day's sales.
     pub fn new(seed: u64, epoch: DateTime<Utc>, sales: &SalesFn<'_>) -> Stock {
         let epoch = hour_floor(epoch);
-        let day: Vec<f64> = (0..SKU_COUNT)
-            .map(|sku| {
-                (0..24)
-                    .map(|h| {
-                        let hour = epoch + Duration::hours(h);
-                        sales(sku, hour, hour, hour + Duration::hours(1))
-                    })
-                    .sum()
+        let prefetched: VecDeque<(DateTime<Utc>, Vec<f64>)> = (0..24)
+            .map(|h| {
+                let hour = epoch + Duration::hours(h);
+                (hour, sales(hour, hour, hour + Duration::hours(1)))
             })
+            .collect();
+        let day: Vec<f64> = (0..SKU_COUNT)
+            .map(|sku| prefetched.iter().map(|(_, v)| v[sku]).sum())
             .collect();
         let levels = (0..SKU_COUNT * WAREHOUSES.len())
             .map(|l| {
@@ -94,6 +95,7 @@ impl Stock {
             seed,
             stepped_to: epoch,
             levels,
+            prefetched,
         }
     }
 
@@ -102,7 +104,10 @@ impl Stock {
         let target = hour_floor(now);
         while self.stepped_to < target {
             let (a, b) = (self.stepped_to, self.stepped_to + Duration::hours(1));
-            let per_sku: Vec<f64> = (0..SKU_COUNT).map(|sku| sales(sku, a, a, b)).collect();
+            let per_sku = match self.prefetched.pop_front() {
+                Some((hour, v)) if hour == a => v,
+                _ => sales(a, a, b),
+            };
             for (l, level) in self.levels.iter_mut().enumerate() {
                 let sku = l / WAREHOUSES.len();
                 let want =
@@ -142,15 +147,7 @@ impl Stock {
     ) -> Vec<InventoryLevel> {
         let hour = self.stepped_to;
         let elapsed = (now - hour).num_milliseconds().clamp(0, 3_600_000) as f64 / 3_600_000.0;
-        let per_sku: Vec<f64> = (0..SKU_COUNT)
-            .map(|sku| {
-                if only.is_some_and(|s| s != sku) {
-                    0.0
-                } else {
-                    sales(sku, hour, hour, now)
-                }
-            })
-            .collect();
+        let per_sku = sales(hour, hour, now);
         let mut out = Vec::new();
         for (l, level) in self.levels.iter().enumerate() {
             let (sku, wh) = (l / WAREHOUSES.len(), l % WAREHOUSES.len());
@@ -189,5 +186,47 @@ impl Stock {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::world::incidents::Window;
+    use chrono::TimeZone;
+
+    #[test]
+    fn steady_sales_draw_down_restock_and_a_stock_out_empties_the_shelf() {
+        let epoch = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        // Ten units an hour of every SKU.
+        let sales = |_h, a: DateTime<Utc>, b: DateTime<Utc>| {
+            vec![(b - a).num_seconds() as f64 / 360.0; SKU_COUNT]
+        };
+        let incidents = Incidents {
+            stock_out: vec![(
+                3,
+                Window {
+                    from: epoch + Duration::hours(30),
+                    to: Some(epoch + Duration::hours(40)),
+                },
+            )],
+            ..Incidents::default()
+        };
+        let mut stock = Stock::new(1, epoch, &sales);
+        let first = stock.levels(epoch, None, &incidents, &sales);
+        let now = epoch + Duration::hours(24);
+        stock.advance(now, &incidents, &sales);
+        let later = stock.levels(now, None, &incidents, &sales);
+        for (a, b) in first.chunks(2).zip(later.chunks(2)) {
+            let sold: f64 = a.iter().zip(b).map(|(x, y)| x.on_hand - y.on_hand).sum();
+            let through: f64 = b.iter().map(|l| l.daily_sell_through).sum();
+            assert!((sold - 240.0).abs() <= 2.0, "{a:?} -> {b:?}");
+            assert!((through - 240.0).abs() <= 1.0, "{b:?}");
+        }
+        let out = epoch + Duration::hours(31);
+        stock.advance(out, &incidents, &sales);
+        for l in stock.levels(out, Some(3), &incidents, &sales) {
+            assert_eq!(l.on_hand, 0.0, "{l:?}");
+        }
     }
 }

@@ -191,3 +191,52 @@ pub fn compute(
     }
     (out, failures)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::world::incidents::{SyncIncident, Window};
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_incident_fails_the_job_until_an_operator_retry() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let incidents = Incidents {
+            sync: vec![SyncIncident {
+                job: 0,
+                window: Window {
+                    from: start,
+                    to: None,
+                },
+                error: "boom".into(),
+            }],
+            ..Incidents::default()
+        };
+        let at = start + Duration::minutes(30);
+        let (job, failures) = compute(1, start, &incidents, 0, &[], at);
+        assert_eq!(job.status, SyncStatus::Failed);
+        assert_eq!(job.error.as_deref(), Some("boom"));
+        assert_eq!(job.retries as usize + 1, failures.len());
+        assert!(
+            job.failing_since.is_some_and(|t| t >= start) && job.next_retry.is_some_and(|t| t > at)
+        );
+        assert!(job.last_success.is_some_and(|t| t < start));
+
+        let retry = [Retry {
+            at,
+            by: "op".into(),
+        }];
+        let (job, _) = compute(1, start, &incidents, 0, &retry, at);
+        assert_eq!(job.status, SyncStatus::Retrying);
+        assert_eq!(job.next_retry, Some(at + RETRY_DELAY));
+        let (job, _) = compute(1, start, &incidents, 0, &retry, at + Duration::minutes(2));
+        assert_eq!(job.status, SyncStatus::Ok);
+        assert_eq!(job.last_success, Some(at + RETRY_DELAY));
+        let (job, _) = compute(1, start, &incidents, 0, &retry, at + Duration::hours(3));
+        assert_eq!(
+            job.status,
+            SyncStatus::Ok,
+            "fixed for good, apart from rare transient errors"
+        );
+    }
+}

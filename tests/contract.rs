@@ -1,0 +1,296 @@
+//! The native contract, round-tripped: our real client against the real
+//! simulator over loopback HTTP, including its fault knobs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use mops::cli::SimOpts;
+use mops::connectors::{
+    CommandOutcome, Endpoints, HttpClient, HttpConfig, HttpError, NativeClient, Secret,
+};
+use mops::domain::{CommandKind, CommandStatus, FallbackKind, OperatorCommand, System, Verdict};
+use mops::simulator::{self, Faults, SimConfig, SimHandle};
+
+async fn sim(campaigns: usize) -> SimHandle {
+    let mut cfg = SimConfig::from_opts(&SimOpts {
+        scenario: None,
+        seed: Some(7),
+        campaigns: Some(campaigns),
+        speed: Some(0.0),
+    })
+    .unwrap();
+    cfg.speed = 0.0;
+    simulator::spawn(cfg).await.unwrap()
+}
+
+fn quick_http() -> HttpConfig {
+    HttpConfig {
+        connect_timeout: Duration::from_millis(500),
+        read_timeout: Duration::from_millis(500),
+        total_timeout: Duration::from_secs(3),
+        max_attempts: 2,
+        base_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        breaker_threshold: 50,
+        ..HttpConfig::default()
+    }
+}
+
+fn client(sim: &SimHandle) -> NativeClient {
+    let http = Arc::new(HttpClient::new(quick_http()).unwrap());
+    NativeClient::new(
+        http,
+        Endpoints {
+            marketing: sim.marketing_url(),
+            crm: sim.crm_url(),
+            erp: sim.erp_url(),
+            token: Secret::new("demo-token"),
+        },
+    )
+}
+
+fn cmd(kind: CommandKind) -> OperatorCommand {
+    OperatorCommand {
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        kind,
+        actor: "tester".into(),
+        reason: Some("contract test".into()),
+        created_at: Utc::now(),
+        status: CommandStatus::Queued,
+        updated_at: None,
+    }
+}
+
+#[tokio::test]
+async fn every_read_endpoint_round_trips_and_is_sanitised() {
+    let sim = sim(60).await;
+    let c = client(&sim);
+    let campaigns = c.campaigns().await.unwrap();
+    assert_eq!(campaigns.items.len(), 60);
+    assert!(campaigns.as_of.is_some());
+    for camp in &campaigns.items {
+        assert!(!camp.name.contains('\u{1b}'), "{:?}", camp.name);
+        assert!(!camp.name.contains('\u{202e}'), "{:?}", camp.name);
+        assert!(camp.budget > 0.0);
+    }
+    let since = sim.now() - chrono::Duration::hours(3);
+    let metrics = c.metrics_since(since).await.unwrap();
+    assert!(!metrics.items.is_empty());
+    assert!(metrics.items.iter().all(|m| m.timestamp > since));
+    let (jobs, _failures) = c.sync_jobs().await.unwrap();
+    assert!(!jobs.items.is_empty());
+    let stock = c.stock().await.unwrap();
+    assert!(!stock.items.is_empty());
+    assert!(stock.items.iter().all(|l| !l.sku.is_empty()));
+    let _approvals = c.approvals().await.unwrap();
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn large_world_paginates_completely() {
+    let sim = sim(10_000).await;
+    let c = client(&sim);
+    let campaigns = c.campaigns().await.unwrap();
+    assert_eq!(campaigns.items.len(), 10_000);
+    let mut ids: Vec<_> = campaigns.items.iter().map(|c| c.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 10_000, "pages overlapped or skipped");
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn pause_is_applied_once_conflicts_after_and_replays_by_key() {
+    let sim = sim(60).await;
+    let c = client(&sim);
+    let target = c
+        .campaigns()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.status == mops::domain::CampaignStatus::Active)
+        .expect("an active campaign");
+    let pause = cmd(CommandKind::Pause {
+        campaign_id: target.id.clone(),
+    });
+    assert_eq!(
+        c.execute(&pause).await.unwrap(),
+        CommandOutcome::Applied { replayed: false }
+    );
+    // Same key again: the server's first answer, not a second pause.
+    assert_eq!(
+        c.execute(&pause).await.unwrap(),
+        CommandOutcome::Applied { replayed: true }
+    );
+    // A different operator's pause of the same campaign is a conflict naming who.
+    let mut other = cmd(CommandKind::Pause {
+        campaign_id: target.id.clone(),
+    });
+    other.actor = "someone-else".into();
+    match c.execute(&other).await.unwrap() {
+        CommandOutcome::Conflict { detail } => {
+            assert!(
+                detail.contains("tester"),
+                "conflict should say who: {detail}"
+            )
+        }
+        o => panic!("expected conflict, got {o:?}"),
+    }
+    let now = c.campaigns().await.unwrap();
+    let paused = now.items.iter().find(|x| x.id == target.id).unwrap();
+    assert_eq!(paused.status, mops::domain::CampaignStatus::Paused);
+
+    let resume = cmd(CommandKind::Resume {
+        campaign_id: target.id.clone(),
+    });
+    assert!(matches!(
+        c.execute(&resume).await.unwrap(),
+        CommandOutcome::Applied { .. }
+    ));
+    let fb = cmd(CommandKind::Fallback {
+        campaign_id: target.id.clone(),
+        fallback: FallbackKind::FallbackContent,
+    });
+    assert!(matches!(
+        c.execute(&fb).await.unwrap(),
+        CommandOutcome::Applied { .. }
+    ));
+    let after = c.campaigns().await.unwrap();
+    let t = after.items.iter().find(|x| x.id == target.id).unwrap();
+    assert_eq!(t.status, mops::domain::CampaignStatus::Active);
+    assert!(t.fallback.is_some());
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn approval_decision_and_sync_retry_round_trip() {
+    let sim = sim(60).await;
+    sim.advance(chrono::Duration::hours(6));
+    let c = client(&sim);
+    let approvals = c.approvals().await.unwrap();
+    let req = approvals.items.first().expect("approvals arrive within 6h");
+    let step = req.current_step().expect("a pending step").id.clone();
+    let decide = cmd(CommandKind::Decide {
+        request_id: req.id.clone(),
+        step_id: step.clone(),
+        verdict: Verdict::Approve,
+    });
+    assert!(matches!(
+        c.execute(&decide).await.unwrap(),
+        CommandOutcome::Applied { .. }
+    ));
+    let again = cmd(CommandKind::Decide {
+        request_id: req.id.clone(),
+        step_id: step,
+        verdict: Verdict::Reject,
+    });
+    match c.execute(&again).await {
+        Ok(CommandOutcome::Conflict { detail }) => assert!(detail.contains("tester"), "{detail}"),
+        Err(HttpError::Api { status: 422, .. }) => {} // the chain moved on: not the current step
+        other => panic!("second decision must not apply: {other:?}"),
+    }
+
+    let (jobs, _) = c.sync_jobs().await.unwrap();
+    if let Some(failing) = jobs.items.iter().find(|j| j.status.is_failing()) {
+        let retry = cmd(CommandKind::RetrySync {
+            job_id: failing.id.clone(),
+        });
+        assert!(matches!(
+            c.execute(&retry).await.unwrap(),
+            CommandOutcome::Applied { .. }
+        ));
+    }
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn fault_knobs_are_observed_by_the_client() {
+    let sim = sim(60).await;
+    let c = client(&sim);
+
+    sim.set_faults(
+        System::Crm,
+        Faults {
+            outage: true,
+            ..Faults::default()
+        },
+    );
+    let err = c.sync_jobs().await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+
+    sim.set_faults(
+        System::Erp,
+        Faults {
+            rate_limit: Some(0),
+            ..Faults::default()
+        },
+    );
+    let err = c.stock().await.unwrap_err();
+    assert!(matches!(err, HttpError::RateLimited { .. }), "{err:?}");
+
+    sim.set_faults(
+        System::Marketing,
+        Faults {
+            malformed_rate: 1.0,
+            ..Faults::default()
+        },
+    );
+    let err = c.campaigns().await.unwrap_err();
+    assert!(matches!(err, HttpError::Malformed { .. }), "{err:?}");
+
+    sim.set_faults(
+        System::Marketing,
+        Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        },
+    );
+    let err = c.campaigns().await.unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+
+    sim.set_faults(
+        System::Marketing,
+        Faults {
+            stall_ms: 5_000,
+            ..Faults::default()
+        },
+    );
+    let err = c.campaigns().await.unwrap_err();
+    assert!(matches!(err, HttpError::Timeout { .. }), "{err:?}");
+
+    sim.set_faults(
+        System::Marketing,
+        Faults {
+            latency_ms: 2_000,
+            ..Faults::default()
+        },
+    );
+    let err = c.campaigns().await.unwrap_err();
+    assert!(matches!(err, HttpError::Timeout { .. }), "{err:?}");
+
+    sim.set_faults(System::Marketing, Faults::default());
+    sim.set_faults(System::Crm, Faults::default());
+    assert_eq!(c.campaigns().await.unwrap().items.len(), 60);
+    assert!(c.sync_jobs().await.is_ok());
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn wrong_token_is_unauthorized() {
+    let sim = sim(10).await;
+    let http = Arc::new(HttpClient::new(quick_http()).unwrap());
+    let c = NativeClient::new(
+        http,
+        Endpoints {
+            marketing: sim.marketing_url(),
+            crm: sim.crm_url(),
+            erp: sim.erp_url(),
+            token: Secret::new("wrong"),
+        },
+    );
+    let err = c.campaigns().await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    sim.shutdown();
+}
