@@ -60,7 +60,14 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
 fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let g = &theme.glyphs;
     let sep = || Span::styled(format!(" {} ", g.sep), theme.border());
-    let mut left = vec![Span::styled(" mops", theme.accent()), sep()];
+    // Narrow: the brand and view name go (block titles name the view), so
+    // the profile and read-only markers stay whole.
+    let narrow = area.width < 60;
+    let mut left = if narrow {
+        vec![]
+    } else {
+        vec![Span::styled(" mops", theme.accent()), sep()]
+    };
     // The production label is words plus style, never colour alone.
     if state.production {
         left.push(Span::styled(
@@ -89,16 +96,20 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.marker(),
         ));
     }
-    left.push(sep());
-    let title = match state.view.tab_index() {
-        Some(i) => format!("{} {}", i + 1, state.view.title()),
-        None => state.view.title().to_string(),
-    };
-    left.push(Span::styled(title, theme.accent()));
+    if !narrow {
+        left.push(sep());
+        let title = match state.view.tab_index() {
+            Some(i) => format!("{} {}", i + 1, state.view.title()),
+            None => state.view.title().to_string(),
+        };
+        left.push(Span::styled(title, theme.accent()));
+    }
+    // The profile label outranks the clock when space runs out.
+    let clock_format = if narrow { "%H:%M " } else { "%a %H:%M:%S %:z " };
     let clock = state
         .now
         .with_timezone(&state.local_offset)
-        .format("%a %H:%M:%S %:z ")
+        .format(clock_format)
         .to_string();
     let clock_w = clock.chars().count() as u16;
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)])

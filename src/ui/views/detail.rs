@@ -35,10 +35,16 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).style(theme.muted()).block(block), r);
         return;
     };
+    // Facts first: charts shrink, then go, before the facts lose a line.
+    let chart_h = match r.height {
+        0..14 => 0,
+        14..20 => 4,
+        _ => 5,
+    };
     let [info, sends, ctr] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(5),
-        Constraint::Length(5),
+        Constraint::Length(chart_h),
+        Constraint::Length(chart_h),
     ])
     .areas(r);
     let block = area::block(
