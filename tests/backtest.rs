@@ -222,3 +222,29 @@ fn recursive_mirrors_the_tree() {
     assert!(!out.join("eu/bad.csv").exists(), "no half-written output");
     assert!(out.join("eu/b.csv").exists());
 }
+
+#[test]
+fn output_tree_inside_the_input_tree_is_not_rescored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path();
+    let out = input.join("scored");
+    write_csv(&input.join("a.csv"), true, &series(40, None));
+    for _ in 0..2 {
+        let o = mops(&[
+            "backtest",
+            "--recursive",
+            input.to_str().expect("utf-8"),
+            "--output-dir",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    check_rows(
+        &fs::read_to_string(out.join("a.csv")).expect("scored"),
+        &series(40, None),
+    );
+    assert!(
+        !out.join("scored").exists(),
+        "outputs were scored as inputs"
+    );
+}

@@ -93,7 +93,7 @@ impl Detector {
 
     /// Score `v` at `ts` (seconds since the epoch) without learning from it.
     pub fn score(&mut self, ts: i64, v: f64) -> Option<Scored> {
-        let e = self.window.expect(ts, self.abs_floor)?;
+        let e = self.window.expectation(ts, self.abs_floor)?;
         let z = e.z(v);
         Some(Scored {
             expectation: e,
@@ -186,7 +186,7 @@ pub fn baselines(
                 window.push_toward(b.ts.timestamp(), v, &slot);
             }
         }
-        window.expect(target, signal.abs_floor())
+        window.expectation(target, signal.abs_floor())
     })
 }
 

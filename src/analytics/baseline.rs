@@ -261,7 +261,7 @@ impl SeasonalWindow {
     /// Expectation for a point at `ts` from the points pushed so far, or
     /// `None` during warm-up. `abs_floor` is the smallest spread that is
     /// meaningful for this signal's unit (must be > 0).
-    pub fn expect(&mut self, ts: i64, abs_floor: f64) -> Option<Expectation> {
+    pub fn expectation(&mut self, ts: i64, abs_floor: f64) -> Option<Expectation> {
         if self.all.len() < self.cfg.warmup_points {
             return None;
         }
@@ -359,7 +359,7 @@ mod tests {
                 w.push(MONDAY + pushed * H, 10.0);
                 pushed += 1;
             }
-            let got = w.expect(MONDAY + pushed * H, 1e-9).map(|e| e.kind);
+            let got = w.expectation(MONDAY + pushed * H, 1e-9).map(|e| e.kind);
             assert_eq!(got, want, "after {hours} hours");
         }
     }
@@ -378,8 +378,8 @@ mod tests {
                 lean.push_toward(MONDAY + i * H, v, &Slot::of(target));
             }
             assert_eq!(
-                full.expect(target, 1e-9),
-                lean.expect(target, 1e-9),
+                full.expectation(target, 1e-9),
+                lean.expectation(target, 1e-9),
                 "{target_h}"
             );
         }
@@ -391,9 +391,9 @@ mod tests {
         for i in 0..48 {
             w.push(MONDAY + i * H, 100.0 + (i % 5) as f64);
         }
-        let before = w.expect(MONDAY + 48 * H, 1e-9).expect("warmed up");
+        let before = w.expectation(MONDAY + 48 * H, 1e-9).expect("warmed up");
         w.push(MONDAY + 48 * H, 10_000.0);
-        let after = w.expect(MONDAY + 49 * H, 1e-9).expect("warmed up");
+        let after = w.expectation(MONDAY + 49 * H, 1e-9).expect("warmed up");
         assert!((after.median - before.median).abs() <= 1.0);
         assert!(after.spread <= before.spread * 1.2);
     }

@@ -81,45 +81,7 @@ impl Engine {
             .collect();
 
         let p = self.policy.anomaly;
-        let mut window = SeasonalWindow::new(p.baseline);
-        let mut findings: HashMap<&str, Vec<Finding>> = HashMap::new();
-        let mut anomalies = Vec::new();
-        let mut cache = std::mem::take(&mut self.baselines);
-        for c in snapshot
-            .campaigns
-            .iter()
-            .filter(|c| c.status == CampaignStatus::Active)
-        {
-            let Some(history) = snapshot.history.get(&c.id) else {
-                continue;
-            };
-            let Some((last, fraction)) = anomaly::newest(history, now, &p) else {
-                continue;
-            };
-            let (current, before) = (&history[last], &history[..last]);
-            let sum = checksum(before);
-            let cached = cache
-                .remove(&c.id)
-                .filter(|b| b.target == current.ts && b.checksum == sum);
-            let baselines = match cached {
-                Some(b) => b.baselines,
-                None => anomaly::baselines(before, current.ts.timestamp(), &p, &mut window),
-            };
-            let entry = CachedBaselines {
-                target: current.ts,
-                checksum: sum,
-                baselines,
-            };
-            self.baselines.insert(c.id.clone(), entry);
-            let volumes = throttle_of
-                .get(c.id.as_str())
-                .is_none_or(|t| t.level == ThrottleLevel::Full);
-            let found = anomaly::score_newest(current, fraction, &baselines, &p, volumes);
-            for f in found.iter().filter(|f| f.anomalous) {
-                anomalies.push(self.observation(&c.id, f));
-            }
-            findings.insert(c.id.as_str(), found);
-        }
+        let (findings, mut anomalies) = self.campaign_findings(snapshot, &throttle_of, now);
         anomalies.extend(self.sync_lag(&snapshot.sync_jobs, now));
         self.alerts.advance(anomalies, now, &p.lifecycle);
         let alerts = self.alerts.visible(now);
@@ -153,6 +115,64 @@ impl Engine {
             alerts,
             throttles,
         }
+    }
+
+    /// Score the newest bucket of every active campaign; returns all
+    /// findings by campaign and the anomalous ones as observations.
+    fn campaign_findings<'s>(
+        &mut self,
+        snapshot: &'s Snapshot,
+        throttle_of: &HashMap<&str, &Throttle>,
+        now: DateTime<Utc>,
+    ) -> (HashMap<&'s str, Vec<Finding>>, Vec<Observation>) {
+        let p = self.policy.anomaly;
+        let mut window = SeasonalWindow::new(p.baseline);
+        let mut findings = HashMap::new();
+        let mut anomalies = Vec::new();
+        let mut cache = std::mem::take(&mut self.baselines);
+        // The partial hour is only as complete as our last marketing fetch;
+        // judging it at `now` would read poll delay as a drop in volume.
+        let as_of = snapshot
+            .freshness
+            .get(&System::Marketing)
+            .and_then(|f| f.fetched_at)
+            .map_or(now, |t| t.min(now));
+        let active = snapshot
+            .campaigns
+            .iter()
+            .filter(|c| c.status == CampaignStatus::Active);
+        for c in active {
+            let Some(history) = snapshot.history.get(&c.id) else {
+                continue;
+            };
+            let Some((last, fraction)) = anomaly::newest(history, as_of, &p) else {
+                continue;
+            };
+            let (current, before) = (&history[last], &history[..last]);
+            let sum = checksum(before);
+            let baselines = match cache
+                .remove(&c.id)
+                .filter(|b| b.target == current.ts && b.checksum == sum)
+            {
+                Some(b) => b.baselines,
+                None => anomaly::baselines(before, current.ts.timestamp(), &p, &mut window),
+            };
+            let entry = CachedBaselines {
+                target: current.ts,
+                checksum: sum,
+                baselines,
+            };
+            self.baselines.insert(c.id.clone(), entry);
+            let volumes = throttle_of
+                .get(c.id.as_str())
+                .is_none_or(|t| t.level == ThrottleLevel::Full);
+            let found = anomaly::score_newest(current, fraction, &baselines, &p, volumes);
+            for f in found.iter().filter(|f| f.anomalous) {
+                anomalies.push(self.observation(&c.id, f));
+            }
+            findings.insert(c.id.as_str(), found);
+        }
+        (findings, anomalies)
     }
 
     pub fn acknowledge(&mut self, fingerprint: &str, by: &str, _now: DateTime<Utc>) -> bool {

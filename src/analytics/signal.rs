@@ -47,6 +47,23 @@ impl Signal {
         Signal::Spend,
     ];
 
+    /// Campaign signals plus sync lag.
+    pub const ALL: [Signal; 8] = [
+        Signal::Ctr,
+        Signal::OpenRate,
+        Signal::BounceRate,
+        Signal::UnsubscribeRate,
+        Signal::ConversionRate,
+        Signal::Sends,
+        Signal::Spend,
+        Signal::SyncLag,
+    ];
+
+    /// The signal an alert's `signal` field names, if it is one of ours.
+    pub fn from_name(name: &str) -> Option<Signal> {
+        Signal::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Signal::Ctr => "ctr",
@@ -149,6 +166,29 @@ impl Signal {
             Signal::Spend => format!("{v:.2}"),
             Signal::SyncLag => format!("{v:.0} min"),
             _ => format!("{v:.0}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_format() {
+        for s in Signal::ALL {
+            assert_eq!(Signal::from_name(s.name()), Some(s));
+        }
+        assert_eq!(Signal::from_name("nope"), None);
+        let cases = [
+            (Signal::Ctr, 0.0031, "0.31%"),
+            (Signal::OpenRate, 0.2345, "23.4%"),
+            (Signal::Sends, 1240.4, "1240"),
+            (Signal::Spend, 412.5, "412.50"),
+            (Signal::SyncLag, 42.2, "42 min"),
+        ];
+        for (s, v, want) in cases {
+            assert_eq!(s.format(v), want, "{s:?}");
         }
     }
 }

@@ -379,3 +379,41 @@ fn re_reported_history_invalidates_cached_baselines() {
     let second = engine.evaluate(&snap, now + Duration::minutes(1)).alerts;
     assert!(second.is_empty(), "stale baseline reused: {second:?}");
 }
+
+#[test]
+fn partial_hour_is_judged_as_of_the_last_marketing_fetch() {
+    let mut engine = Engine::new(Policy::default());
+    let mut history: Vec<_> = (0..24 * 5)
+        .map(|h| bucket(t0() + hours(h), Shape::default(), 1.0))
+        .collect();
+    let ts = t0() + hours(24 * 5);
+    // Fetched 20 minutes into the hour: a third of an hour of sends.
+    history.push(bucket(ts, Shape::default(), 1.0 / 3.0));
+    let mut snap = Snapshot {
+        campaigns: vec![campaign("c1", &[])],
+        ..Snapshot::default()
+    };
+    snap.history.insert("c1".into(), history);
+    let fetched = crate::domain::Freshness {
+        fetched_at: Some(ts + Duration::minutes(20)),
+        ..Default::default()
+    };
+    snap.freshness.insert(System::Marketing, fetched);
+    // Polled again at :50 with the marketing fetch still at :20.
+    for m in [40, 50] {
+        let d = engine.evaluate(&snap, ts + Duration::minutes(m));
+        assert!(
+            d.alerts.is_empty(),
+            "poll delay read as a drop: {:?}",
+            d.alerts
+        );
+    }
+    // Without freshness the same data at :50 is a real shortfall.
+    snap.freshness.clear();
+    let d = engine.evaluate(&snap, ts + Duration::minutes(50));
+    assert!(
+        d.alerts.iter().any(|a| a.fingerprint == "c1/sends"),
+        "{:?}",
+        d.alerts
+    );
+}

@@ -175,6 +175,12 @@ impl World {
         self.now
     }
 
+    /// How many pauses were applied to a campaign, ever: lets tests prove a
+    /// command was applied exactly once.
+    pub fn pause_count(&self, index: usize) -> usize {
+        self.states.get(index).map_or(0, |s| s.pauses.len())
+    }
+
     pub fn campaign_count(&self) -> usize {
         self.catalog.campaigns.len()
     }

@@ -152,7 +152,8 @@ impl Ctx<'_> {
         let spec = self.spec;
         let spend_h = self.spend_rate(hour);
         let sends_h = spend_h / spec.cps;
-        let deliver = (spec.deliver * self.noise(hour, M::Deliveries, 0.01)).min(1.0);
+        // Noise on the undelivered share keeps the bounce rate's spread proportional.
+        let deliver = 1.0 - (1.0 - spec.deliver) * self.noise(hour, M::Deliveries, 0.3);
         let open = (spec.open * self.noise(hour, M::Opens, 0.1)).min(1.0);
         let ctr = (spec.ctr * self.noise(hour, M::Clicks, 0.15)).min(1.0);
         let conv = (spec.conv * self.noise(hour, M::Conversions, 0.2)).min(1.0);
