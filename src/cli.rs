@@ -35,6 +35,18 @@ pub enum Command {
     Sim(SimArgs),
     /// Score a `timestamp,value` CSV with the anomaly detector.
     Backtest(crate::commands::backtest::BacktestArgs),
+    /// Overall and per-area health; exit 0 ok, 1 warning, 2 critical, 3 unknown/stale.
+    Status(crate::commands::status::StatusArgs),
+    /// List campaigns, worst health first (filter: `status=paused health<60`).
+    Campaigns(crate::commands::lists::ListArgs),
+    /// List anomaly alerts: firing, pending, recently resolved.
+    Alerts(crate::commands::lists::ListArgs),
+    /// List pending approval requests, nearest deadline first.
+    Approvals(crate::commands::lists::ListArgs),
+    /// List sync jobs, failing first.
+    Sync(crate::commands::lists::ListArgs),
+    /// List active inventory throttles.
+    Throttles(crate::commands::lists::ListArgs),
 }
 
 #[derive(Debug, Args, Clone)]

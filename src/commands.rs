@@ -4,4 +4,10 @@
 pub mod backtest;
 pub mod console;
 pub mod demo;
+pub mod lists;
+pub mod output;
+pub mod rowfilter;
+pub mod rows;
 pub mod sim;
+pub mod status;
+pub mod world;

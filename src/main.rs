@@ -23,24 +23,50 @@ fn main() -> Result<()> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
+        let profile = || config::resolve(&overrides, &|k| std::env::var(k).ok());
+        use mops::commands::lists::{self, ListKind};
         match cli.command {
             None => {
-                let profile = config::resolve(&overrides, &|k| std::env::var(k).ok())?;
-                mops::commands::console::run(profile).await
+                mops::commands::console::run(profile()?).await?;
+                Ok(0)
             }
-            Some(Command::Demo(args)) => mops::commands::demo::run(args, &overrides).await,
-            Some(Command::Sim(args)) => mops::commands::sim::run(args).await,
-            Some(Command::Backtest(args)) => Ok(mops::commands::backtest::run(&args)?),
+            Some(Command::Demo(args)) => mops::commands::demo::run(args, &overrides)
+                .await
+                .map(|()| 0),
+            Some(Command::Sim(args)) => mops::commands::sim::run(args).await.map(|()| 0),
+            Some(Command::Backtest(args)) => Ok(mops::commands::backtest::run(&args).map(|()| 0)?),
+            Some(Command::Status(args)) => mops::commands::status::run(&args, &profile()?).await,
+            Some(Command::Campaigns(args)) => {
+                lists::run(ListKind::Campaigns, &args, &profile()?).await
+            }
+            Some(Command::Alerts(args)) => lists::run(ListKind::Alerts, &args, &profile()?).await,
+            Some(Command::Approvals(args)) => {
+                lists::run(ListKind::Approvals, &args, &profile()?).await
+            }
+            Some(Command::Sync(args)) => lists::run(ListKind::Sync, &args, &profile()?).await,
+            Some(Command::Throttles(args)) => {
+                lists::run(ListKind::Throttles, &args, &profile()?).await
+            }
         }
-    })
+    });
+    // Let the runtime's tasks wind down (closing sockets and the store)
+    // before the process exits with the command's code.
+    drop(runtime);
+    match code {
+        Ok(0) => Ok(()),
+        Ok(code) => std::process::exit(i32::from(code)),
+        Err(e) => Err(e),
+    }
 }
 
 /// The TUI owns the screen, so logs go to a file under the XDG state dir;
 /// headless commands log to stderr. `MOPS_LOG` sets the filter.
 fn init_logging(to_file: bool) -> Result<Option<std::path::PathBuf>> {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("MOPS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Headless output is for people and scripts: only problems on stderr.
+    let default = if to_file { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_env("MOPS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     if !to_file {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
