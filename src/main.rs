@@ -26,6 +26,7 @@ fn main() -> Result<()> {
     let code = runtime.block_on(async move {
         let profile = || config::resolve(&overrides, &|k| std::env::var(k).ok());
         use mops::commands::lists::{self, ListKind};
+        use mops::commands::{actions, info};
         match cli.command {
             None => {
                 mops::commands::console::run(profile()?).await?;
@@ -48,6 +49,19 @@ fn main() -> Result<()> {
             Some(Command::Throttles(args)) => {
                 lists::run(ListKind::Throttles, &args, &profile()?).await
             }
+            Some(Command::Approve(args)) => actions::decide(args, true, &profile()?).await,
+            Some(Command::Reject(args)) => actions::decide(args, false, &profile()?).await,
+            Some(Command::Pause(args)) => actions::pause(args, &profile()?).await,
+            Some(Command::Resume(args)) => actions::resume(args, &profile()?).await,
+            Some(Command::Fallback(args)) => actions::fallback(args, &profile()?).await,
+            Some(Command::Ack(args)) => actions::ack(args, &profile()?).await,
+            Some(Command::RetrySync(args)) => actions::retry_sync(args, &profile()?).await,
+            Some(Command::Outbox(args)) => mops::commands::outbox::run(&args, &profile()?).await,
+            Some(Command::Handoff(args)) => mops::commands::handoff::run(&args, &profile()?).await,
+            Some(Command::Audit(args)) => mops::commands::audit::run(&args, &profile()?),
+            Some(Command::Info(args)) => info::run(&args, &overrides, &profile()?),
+            Some(Command::Completions(args)) => info::completions(&args),
+            Some(Command::Man) => info::man(),
         }
     });
     // Let the runtime's tasks wind down (closing sockets and the store)

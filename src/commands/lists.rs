@@ -4,7 +4,11 @@
 use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 
-use super::output::{Column, Format, Listing, col, print_listing, to_values};
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::output::{Column, Format, Listing, col, print_listing, stderr_note, to_values};
 use super::rowfilter::RowFilter;
 use super::rows;
 use super::world::World;
@@ -163,42 +167,75 @@ pub async fn run(kind: ListKind, args: &ListArgs, profile: &Profile) -> Result<u
         _ => RowFilter::parse(&query, fields).map_err(|e| eyre!("filter: {e}"))?,
     };
     let world = World::load(profile).await?;
-    let (rows, columns, empty) = match kind {
-        ListKind::Campaigns => (
-            to_values(&rows::campaigns(&world, campaign_filter.as_ref()))?,
-            CAMPAIGN_COLS,
-            "no campaigns",
-        ),
-        ListKind::Alerts => (to_values(&rows::alerts(&world))?, ALERT_COLS, "no alerts"),
-        ListKind::Approvals => (
-            to_values(&rows::approvals(&world))?,
-            APPROVAL_COLS,
-            "no pending approvals",
-        ),
-        ListKind::Sync => (
-            to_values(&rows::sync_jobs(&world))?,
-            SYNC_COLS,
-            "no sync jobs",
-        ),
-        ListKind::Throttles => (
-            to_values(&rows::throttles(&world))?,
-            THROTTLE_COLS,
-            "no active throttles",
-        ),
-    };
-    let rows = match &row_filter {
-        Some(f) => rows.into_iter().filter(|r| f.matches(r)).collect(),
-        None => rows,
-    };
-    let listing = Listing {
-        rows,
+    let f = row_filter.as_ref();
+    let show = |columns, empty| Shape {
         columns,
-        csv_fields: fields,
+        fields,
         empty,
+        format: args.output,
+        note: world.provenance(),
     };
-    let note = world.provenance();
+    match kind {
+        ListKind::Campaigns => emit(
+            &rows::campaigns(&world, campaign_filter.as_ref()),
+            f,
+            show(CAMPAIGN_COLS, "no campaigns"),
+        ),
+        ListKind::Alerts => emit(&rows::alerts(&world), f, show(ALERT_COLS, "no alerts")),
+        ListKind::Approvals => emit(
+            &rows::approvals(&world),
+            f,
+            show(APPROVAL_COLS, "no pending approvals"),
+        ),
+        ListKind::Sync => emit(&rows::sync_jobs(&world), f, show(SYNC_COLS, "no sync jobs")),
+        ListKind::Throttles => emit(
+            &rows::throttles(&world),
+            f,
+            show(THROTTLE_COLS, "no active throttles"),
+        ),
+    }
+}
+
+struct Shape {
+    columns: &'static [Column],
+    fields: &'static [&'static str],
+    empty: &'static str,
+    format: Format,
+    note: Option<String>,
+}
+
+/// Filter and print typed rows; JSON keeps the struct's field order.
+fn emit<T: Serialize>(rows: &[T], filter: Option<&RowFilter>, shape: Shape) -> Result<u8> {
+    let values = to_values(rows)?;
+    let keep: Vec<bool> = values
+        .iter()
+        .map(|v| filter.is_none_or(|f| f.matches(v)))
+        .collect();
     let mut out = std::io::stdout().lock();
-    print_listing(&mut out, &listing, args.output, note.as_deref())?;
+    if shape.format == Format::Json {
+        stderr_note(shape.note.as_deref());
+        let kept: Vec<&T> = rows
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| r)
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &kept)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    let listing = Listing {
+        rows: values
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(v, _)| v)
+            .collect(),
+        columns: shape.columns,
+        csv_fields: shape.fields,
+        empty: shape.empty,
+    };
+    print_listing(&mut out, &listing, shape.format, shape.note.as_deref())?;
     Ok(0)
 }
 

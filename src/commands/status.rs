@@ -1,6 +1,7 @@
 //! `mops status`: one verdict per area and overall, with monitoring exit
 //! codes (0 ok, 1 warning, 2 critical, 3 unknown/stale).
 
+use chrono::{DateTime, Utc};
 use clap::Args;
 use color_eyre::eyre::Result;
 use serde::Serialize;
@@ -70,7 +71,8 @@ pub struct Status {
     pub sources: Vec<SourceState>,
 }
 
-pub fn assess(w: &World, profile: &str) -> Status {
+/// `due`: time-boxed pauses past their end, from the audit log.
+pub fn assess(w: &World, profile: &str, due: &[(String, DateTime<Utc>, String)]) -> Status {
     let sources = w.sources();
     let mut areas = Vec::new();
 
@@ -85,17 +87,23 @@ pub fn assess(w: &World, profile: &str) -> Status {
             .filter(|c| c.health.is_some_and(|h| h < t))
             .count()
     };
-    let level = match worst {
+    let mut level = match worst {
         _ if w.snapshot.campaigns.is_empty() => Level::Unknown,
         Some(h) if h < HEALTH_CRITICAL => Level::Critical,
         Some(h) if h < HEALTH_WARNING => Level::Warning,
         _ => Level::Ok,
     };
+    let mut overdue_pauses = String::new();
+    if !due.is_empty() {
+        level = level.max(Level::Warning);
+        let ids: Vec<&str> = due.iter().map(|(id, _, _)| id.as_str()).collect();
+        overdue_pauses = format!("; pause ended, still paused: {}", ids.join(", "));
+    }
     areas.push(Area {
         area: "campaigns",
         level,
         summary: format!(
-            "{} active, {} below {HEALTH_WARNING}, {} below {HEALTH_CRITICAL}{}",
+            "{} active, {} below {HEALTH_WARNING}, {} below {HEALTH_CRITICAL}{}{overdue_pauses}",
             active.len(),
             below(HEALTH_WARNING),
             below(HEALTH_CRITICAL),
@@ -224,7 +232,12 @@ pub fn assess(w: &World, profile: &str) -> Status {
 
 pub async fn run(args: &StatusArgs, profile: &Profile) -> Result<u8> {
     let world = World::load(profile).await?;
-    let status = assess(&world, &profile.name);
+    let audit = match &world.store {
+        Some(s) => s.audit_entries()?,
+        None => Vec::new(),
+    };
+    let due = super::handoff::due_resumes(&world, &audit);
+    let status = assess(&world, &profile.name, &due);
     let note = world.provenance();
     match args.output {
         ReportFormat::Json => {
