@@ -44,6 +44,8 @@ async fn handoff_after_the_demo_incident_names_the_facts() {
         "HTTP 502 Bad Gateway",
         "## Active throttles",
         "SKU-1005",
+        // The sendgrid outage: bounces spike on email campaigns.
+        "bounce_rate",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }

@@ -266,3 +266,26 @@ async fn alerts_approvals_sync_and_throttles_after_the_demo_incidents() {
     let table = env.mops(&["alerts"]).await;
     assert!(table.stdout.starts_with("SEVERITY"), "{table:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_console_holds_the_data_dir_reads_work_online_and_mutations_refuse() {
+    let env = support::start(true).await;
+    std::fs::create_dir_all(env.data_dir()).unwrap();
+    let (held, _) = mops::store::Store::open(&env.data_dir()).expect("first opener wins");
+
+    let run = env.mops(&["campaigns", "-o", "json"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json().as_array().unwrap().len(), 60);
+    assert!(run.stderr.contains("without cache"), "{run:?}");
+
+    let pause = env.mops(&["pause", "cmp-0001", "--reason", "x"]).await;
+    assert_eq!(pause.code, 2, "{pause:?}");
+    assert!(pause.stderr.contains("console's outbox"), "{pause:?}");
+    let flush = env.mops(&["outbox", "flush"]).await;
+    assert_eq!(flush.code, 2, "{flush:?}");
+    drop(held);
+    assert_eq!(
+        support::campaign(&env, "cmp-0001").await["status"],
+        "active"
+    );
+}
