@@ -289,3 +289,64 @@ async fn while_a_console_holds_the_data_dir_reads_work_online_and_mutations_refu
         "active"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_shows_paths_and_state_but_never_the_token() {
+    let env = support::start(true).await;
+    let empty = env.mops(&["info", "-o", "json"]).await;
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert_eq!(empty.json()["cache"]["state"], "empty");
+
+    assert_eq!(env.mops(&["status"]).await.code, 0);
+    let run = env.mops(&["info", "-o", "json"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("demo-token"));
+    let i = run.json();
+    assert_eq!(i["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(i["profile"], "default");
+    assert_eq!(i["config_exists"], false);
+    assert_eq!(i["data_dir"], env.data_dir().to_str().unwrap());
+    assert!(i["log_file"].as_str().unwrap().ends_with("mops/mops.log"));
+    assert_eq!(i["marketing_url"], env.sim.marketing_url());
+    assert_eq!(i["token_set"], true);
+    assert_eq!(i["actor"], "ana");
+    assert_eq!(i["role"], "operator");
+    assert_eq!(i["production"], false);
+    assert_eq!(i["cache"]["state"], "ok");
+    assert_eq!(i["cache"]["campaigns"], 60);
+    assert_eq!(i["cache"]["outbox_pending"], 0);
+    assert_eq!(i["cache"]["audit_entries"], 0);
+    let table = env.mops(&["info"]).await;
+    assert!(
+        table.stdout.contains("token        set (hidden)"),
+        "{table:?}"
+    );
+    assert!(!table.stdout.contains("demo-token"));
+
+    // The other output forms of the outbox and audit log.
+    env.mops(&["pause", "cmp-0001", "--reason", "x"]).await;
+    let csv = env.mops(&["outbox", "list", "-o", "csv"]).await;
+    assert!(
+        csv.stdout
+            .starts_with("idempotency_key,action,target,actor,reason,status,")
+    );
+    assert!(
+        csv.stdout.contains(",pause,cmp-0001,ana,x,applied,"),
+        "{csv:?}"
+    );
+    let table = env.mops(&["outbox"]).await;
+    assert!(table.stdout.starts_with("STATUS"), "{table:?}");
+    let file = env.home.path().join("audit.jsonl");
+    let export = env
+        .mops(&["audit", "export", "--output", file.to_str().unwrap()])
+        .await;
+    assert_eq!(export.code, 0);
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    let status = env.mops(&["status"]).await;
+    assert!(
+        status.stdout.starts_with("OK  profile default"),
+        "{status:?}"
+    );
+    assert_eq!(status.stdout.lines().count(), 7);
+}
