@@ -15,7 +15,9 @@ fn main() -> Result<()> {
         readonly: cli.readonly,
     };
     let interactive = matches!(cli.command, None | Some(Command::Demo(_)));
-    let log_file = init_logging(interactive)?;
+    // One-shot commands print answers; only problems belong on stderr.
+    let quiet = !interactive && !matches!(cli.command, Some(Command::Sim(_)));
+    let log_file = init_logging(interactive, quiet)?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), log = ?log_file, "mops starting");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -76,10 +78,9 @@ fn main() -> Result<()> {
 
 /// The TUI owns the screen, so logs go to a file under the XDG state dir;
 /// headless commands log to stderr. `MOPS_LOG` sets the filter.
-fn init_logging(to_file: bool) -> Result<Option<std::path::PathBuf>> {
+fn init_logging(to_file: bool, quiet: bool) -> Result<Option<std::path::PathBuf>> {
     use tracing_subscriber::EnvFilter;
-    // Headless output is for people and scripts: only problems on stderr.
-    let default = if to_file { "info" } else { "warn" };
+    let default = if quiet { "warn" } else { "info" };
     let filter = EnvFilter::try_from_env("MOPS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     if !to_file {
         tracing_subscriber::fmt()

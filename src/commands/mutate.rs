@@ -137,8 +137,15 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     let key = cmd.idempotency_key.clone();
     let client = world::client(profile)?;
     enqueue(&store, &actor, cmd.clone()).await?;
-    let (ours, _) = flush(&store, &client, &actor, Some(&key)).await?;
-    let ours = match ours {
+    let flushed = flush(&store, &client, &actor, Some(&key)).await?;
+    if let Some((c, why)) = &flushed.blocked {
+        eprintln!(
+            "mops: cannot send {} {} yet: {why}",
+            c.kind.verb(),
+            c.kind.target()
+        );
+    }
+    let ours = match flushed.ours {
         Some(c) => c,
         None => store.command(&key)?.unwrap_or(cmd),
     };
@@ -174,18 +181,28 @@ fn acknowledge(store: &Store, fingerprint: &str, by: &str) -> Result<bool, Store
     Ok(true)
 }
 
+/// What one pass over the outbox did.
+#[derive(Debug, Default)]
+pub struct Flushed {
+    /// The latest state of the command asked about, if it was reached.
+    pub ours: Option<OperatorCommand>,
+    /// Commands that reached a final state, in order.
+    pub done: Vec<OperatorCommand>,
+    /// The command that could not be sent yet, and why; later ones wait.
+    pub blocked: Option<(OperatorCommand, String)>,
+}
+
 /// Deliver every pending command, oldest first, stopping at the first one
-/// that cannot be sent yet (later ones must not overtake it). Returns the
-/// latest state of the command with key `ours` (if it was seen) and every
-/// command that reached a final state, in order.
+/// that cannot be sent yet (later ones must not overtake it).
 pub async fn flush(
     store: &Store,
     client: &crate::connectors::NativeClient,
     actor: &Actor,
     ours: Option<&str>,
-) -> Result<(Option<OperatorCommand>, Vec<OperatorCommand>), StoreError> {
+) -> Result<Flushed, StoreError> {
     let mut mine = None;
     let mut done = Vec::new();
+    let mut blocked = None;
     for cmd in store.pending()? {
         let is_ours = Some(cmd.idempotency_key.as_str()) == ours;
         let earlier = !is_ours && ours.is_some();
@@ -207,13 +224,18 @@ pub async fn flush(
             Delivery::Later(c, why) => {
                 tracing::info!(key = %c.idempotency_key, %why, "command deferred");
                 if is_ours {
-                    mine = Some(c);
+                    mine = Some(c.clone());
                 }
+                blocked = Some((c, why));
                 break;
             }
         }
     }
-    Ok((mine, done))
+    Ok(Flushed {
+        ours: mine,
+        done,
+        blocked,
+    })
 }
 
 /// Print the outcome and return the exit code.
@@ -229,7 +251,14 @@ pub fn report(cmd: &OperatorCommand, format: ReportFormat) -> u8 {
         CommandStatus::Failed { error } => {
             ("failed", EXIT_FAILED, format!("failed: {what}: {error}"))
         }
-        CommandStatus::Queued | CommandStatus::Sent => {
+        CommandStatus::Sent => (
+            "queued",
+            EXIT_QUEUED,
+            format!(
+                "queued: {what}: sent but the answer was lost; it stays in the outbox and will be read back with its idempotency key, never applied twice (mops outbox flush or the console)"
+            ),
+        ),
+        CommandStatus::Queued => {
             let system = system_of(&cmd.kind).map_or("the API", System::as_str);
             (
                 "queued",
@@ -256,26 +285,21 @@ pub fn report(cmd: &OperatorCommand, format: ReportFormat) -> u8 {
 }
 
 fn dry_run(cmd: &OperatorCommand, profile: &Profile, format: ReportFormat) -> Result<u8> {
-    let client = world::client(profile)?;
-    let (url, body) = match client.request_for(cmd) {
-        Ok(r) => r,
-        Err(_) => {
-            // Acknowledge never leaves mops.
-            let text = format!(
-                "dry run: acknowledge {} is recorded in mops' own alert book in {}; no request is sent",
-                cmd.kind.target(),
-                profile.data_dir.display()
-            );
-            match format {
-                ReportFormat::Table => println!("{text}"),
-                ReportFormat::Json => println!(
-                    "{}",
-                    json!({"dry_run": true, "method": null, "url": null, "message": text, "command": cmd})
-                ),
-            }
-            return Ok(EXIT_APPLIED);
+    if let CommandKind::Acknowledge { fingerprint } = &cmd.kind {
+        let text = format!(
+            "dry run: acknowledge {fingerprint} is recorded in mops' own alert book in {}; no request is sent",
+            profile.data_dir.display()
+        );
+        match format {
+            ReportFormat::Table => println!("{text}"),
+            ReportFormat::Json => println!(
+                "{}",
+                json!({"dry_run": true, "method": null, "url": null, "message": text, "command": cmd})
+            ),
         }
-    };
+        return Ok(EXIT_APPLIED);
+    }
+    let (url, body) = world::client(profile)?.request_for(cmd)?;
     let headers = [
         ("Authorization", "Bearer ***".to_string()),
         ("Content-Type", "application/json".to_string()),

@@ -129,7 +129,8 @@ pub async fn run(args: &OutboxArgs, profile: &Profile) -> Result<u8> {
                 role: profile.role.clone(),
             };
             let client = world::client(profile)?;
-            let (_, done) = flush(&store, &client, &actor, None).await?;
+            let flushed = flush(&store, &client, &actor, None).await?;
+            let done = flushed.done;
             for c in &done {
                 println!(
                     "{}: {} {} ({})",
@@ -137,6 +138,13 @@ pub async fn run(args: &OutboxArgs, profile: &Profile) -> Result<u8> {
                     c.kind.verb(),
                     c.kind.target(),
                     c.idempotency_key
+                );
+            }
+            if let Some((c, why)) = &flushed.blocked {
+                eprintln!(
+                    "mops: still queued: {} {}: {why}",
+                    c.kind.verb(),
+                    c.kind.target()
                 );
             }
             let left = store.pending()?;
