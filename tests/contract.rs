@@ -294,3 +294,60 @@ async fn wrong_token_is_unauthorized() {
     assert_eq!(err.status(), Some(401));
     sim.shutdown();
 }
+
+#[tokio::test]
+async fn throttle_slows_sends_and_conflicts_when_repeated() {
+    let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 9, 0, 0).unwrap();
+    let mk = || {
+        let mut cfg = SimConfig::from_opts(&SimOpts {
+            scenario: None,
+            seed: Some(21),
+            campaigns: Some(12),
+            speed: Some(0.0),
+        })
+        .unwrap();
+        cfg.speed = 0.0;
+        cfg.start = start;
+        cfg
+    };
+    let throttled = simulator::spawn(mk()).await.unwrap();
+    let control = simulator::spawn(mk()).await.unwrap();
+    let c = client(&throttled);
+    let target = "cmp-0001".to_string();
+    let t = cmd(CommandKind::Throttle {
+        campaign_id: target.clone(),
+        percent: 25,
+    });
+    assert_eq!(
+        c.execute(&t).await.unwrap(),
+        CommandOutcome::Applied { replayed: false }
+    );
+    let again = cmd(CommandKind::Throttle {
+        campaign_id: target.clone(),
+        percent: 25,
+    });
+    assert!(matches!(
+        c.execute(&again).await.unwrap(),
+        CommandOutcome::Conflict { .. }
+    ));
+    for s in [&throttled, &control] {
+        s.advance(chrono::Duration::hours(4));
+    }
+    let sends = |samples: Vec<mops::domain::MetricSample>| -> f64 {
+        samples
+            .iter()
+            .filter(|m| m.campaign_id == target && m.metric == mops::domain::MetricKind::Sends)
+            .map(|m| m.value)
+            .sum()
+    };
+    let a = sends(c.metrics_since(start).await.unwrap().items);
+    let b = sends(client(&control).metrics_since(start).await.unwrap().items);
+    assert!(b > 0.0, "control campaign should send");
+    let ratio = a / b;
+    assert!(
+        (0.2..0.3).contains(&ratio),
+        "throttled sends should be ~25% of the control: {a} vs {b}"
+    );
+    throttled.shutdown();
+    control.shutdown();
+}

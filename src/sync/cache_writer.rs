@@ -48,9 +48,7 @@ pub fn spawn_cache_writer(
                     .collect();
                 let s = store.clone();
                 let res = tokio::task::spawn_blocking(move || {
-                    buckets
-                        .iter()
-                        .try_for_each(|(id, b)| s.append_history(id, b))
+                    s.append_history_many(buckets.iter().map(|(id, b)| (id.as_str(), b.as_slice())))
                 })
                 .await;
                 log_result("history", res);

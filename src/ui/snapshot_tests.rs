@@ -257,3 +257,78 @@ fn help_scrolls_to_the_syntax_notes() {
         "{screen}"
     );
 }
+
+#[test]
+fn outbox_snapshots() {
+    use crate::domain::{CommandKind, CommandStatus, OperatorCommand, Verdict};
+    let mut s = fixture::state();
+    let cmd = |key: &str, kind: CommandKind, status: CommandStatus, mins: i64| OperatorCommand {
+        idempotency_key: key.into(),
+        kind,
+        actor: "ana".into(),
+        reason: Some("CTR collapse".into()),
+        created_at: fixture::now() - chrono::Duration::minutes(mins),
+        status,
+        updated_at: None,
+    };
+    s.recent_commands = vec![
+        cmd(
+            "k1",
+            CommandKind::Pause {
+                campaign_id: "c-01".into(),
+            },
+            CommandStatus::Applied,
+            12,
+        ),
+        cmd(
+            "k2",
+            CommandKind::Decide {
+                request_id: "ar-101".into(),
+                step_id: "finance".into(),
+                verdict: Verdict::Approve,
+            },
+            CommandStatus::Conflict {
+                detail: "already decided by dan".into(),
+            },
+            5,
+        ),
+        cmd(
+            "k3",
+            CommandKind::RetrySync {
+                job_id: "j-1".into(),
+            },
+            CommandStatus::Sent,
+            1,
+        ),
+    ];
+    update(&mut s, Action::CommandMode);
+    for c in "outbox".chars() {
+        update(&mut s, Action::Input(crate::app::InputEdit::Char(c)));
+    }
+    update(&mut s, Action::Input(crate::app::InputEdit::Submit));
+    assert_eq!(s.view, View::Outbox);
+    for (w, h) in SIZES {
+        let t = draw(&s, &Theme::default(), w, h);
+        insta::assert_snapshot!(format!("outbox_{w}x{h}"), t.backend());
+    }
+    update(&mut s, Action::Back);
+    assert_eq!(s.view, View::Overview);
+}
+
+#[test]
+fn footer_offers_the_views_commands_unless_readonly() {
+    let mut s = in_view(View::Approvals);
+    let footer = |s: &AppState| {
+        let t = draw(s, &Theme::default(), 120, 24);
+        text(t.backend().buffer())
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(!footer(&s).contains("approve"), "readonly: {}", footer(&s));
+    s.readonly = false;
+    assert!(footer(&s).contains("a approve  x reject"), "{}", footer(&s));
+    s.view = View::Campaigns;
+    assert!(footer(&s).contains("p pause"), "{}", footer(&s));
+}
