@@ -4,11 +4,14 @@
 //! Capabilities a vendor lacks come back as `Supported::No`, never as an
 //! empty list that would look like "all is well".
 
+mod backend;
 pub mod lenient;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Auth, HttpError, Secret};
+
+pub use backend::{Backend, VendorTokens};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,6 +44,20 @@ pub struct Flavours {
     pub marketing: MarketingFlavour,
     pub crm: CrmFlavour,
     pub erp: ErpFlavour,
+}
+
+/// A profile's vendor choices: flavour per system and, where vendors need
+/// their own credentials, a token per system.
+#[derive(Debug, Clone, Default)]
+pub struct VendorSettings {
+    pub flavours: Flavours,
+    pub tokens: VendorTokens,
+}
+
+/// Parse a flavour name as written in config or the environment.
+pub fn parse_flavour<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_lowercase()))
+        .map_err(|_| format!("unknown flavour {s:?}"))
 }
 
 /// Something a vendor cannot do, said plainly for the operator.
