@@ -89,6 +89,11 @@ pub struct SimOpts {
     /// Simulated seconds per real second.
     #[arg(long)]
     pub speed: Option<f64>,
+    /// Vendor dialect to advertise and connect to (mautic, hubspot, erpnext,
+    /// airbyte). Every dialect is always served; this one runs at speed 1 by
+    /// default because vendor APIs do not report their clock.
+    #[arg(long, value_enum)]
+    pub dialect: Option<crate::simulator::SimDialect>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::connectors::vendor::{
+    CrmFlavour, ErpFlavour, Flavours, MarketingFlavour, VendorSettings, VendorTokens, parse_flavour,
+};
 use crate::connectors::{Endpoints, Secret};
 use crate::sync::PollConfig;
 
@@ -55,6 +58,14 @@ pub struct ProfileFile {
     pub poll_interval_secs: Option<u64>,
     pub stale_after_secs: Option<u64>,
     pub data_dir: Option<PathBuf>,
+    /// Which API each system speaks (`native` unless set; see docs/connectors.md).
+    pub marketing_flavour: Option<MarketingFlavour>,
+    pub crm_flavour: Option<CrmFlavour>,
+    pub erp_flavour: Option<ErpFlavour>,
+    /// Per-system token variables, for vendors that do not share `token_env`.
+    pub marketing_token_env: Option<String>,
+    pub crm_token_env: Option<String>,
+    pub erp_token_env: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +89,8 @@ pub struct Profile {
     pub poll: PollConfig,
     pub stale_after: chrono::Duration,
     pub data_dir: PathBuf,
+    /// Connector flavour and credentials per system (native by default).
+    pub vendors: VendorSettings,
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -195,7 +208,9 @@ fn build_profile(
         poll.crm_every = Duration::from_secs(secs * 2);
         poll.erp_every = Duration::from_secs(secs * 2);
     }
+    let vendors = vendor_settings(&pf, env).map_err(invalid)?;
     Ok(Profile {
+        vendors,
         name: name.to_string(),
         endpoints: Endpoints {
             marketing,
@@ -222,6 +237,45 @@ fn build_profile(
             .clone()
             .or(pf.data_dir)
             .unwrap_or_else(|| default_data_dir(name)),
+    })
+}
+
+/// Flavours from `MOPS_<SYSTEM>_FLAVOUR` or the profile; per-system tokens
+/// from the variables the profile names.
+fn vendor_settings(
+    pf: &ProfileFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<VendorSettings, String> {
+    fn pick<T: serde::de::DeserializeOwned + Default>(
+        env: &dyn Fn(&str) -> Option<String>,
+        key: &str,
+        file: Option<T>,
+    ) -> Result<T, String> {
+        match env(key) {
+            Some(v) => parse_flavour(&v).map_err(|e| format!("${key}: {e}")),
+            None => Ok(file.unwrap_or_default()),
+        }
+    }
+    let token = |var: &Option<String>| -> Result<Option<Secret>, String> {
+        var.as_ref()
+            .map(|v| {
+                env(v)
+                    .map(Secret::new)
+                    .ok_or_else(|| format!("the profile names ${v} for a token, but it is not set"))
+            })
+            .transpose()
+    };
+    Ok(VendorSettings {
+        flavours: Flavours {
+            marketing: pick(env, "MOPS_MARKETING_FLAVOUR", pf.marketing_flavour)?,
+            crm: pick(env, "MOPS_CRM_FLAVOUR", pf.crm_flavour)?,
+            erp: pick(env, "MOPS_ERP_FLAVOUR", pf.erp_flavour)?,
+        },
+        tokens: VendorTokens {
+            marketing: token(&pf.marketing_token_env)?,
+            crm: token(&pf.crm_token_env)?,
+            erp: token(&pf.erp_token_env)?,
+        },
     })
 }
 

@@ -18,6 +18,7 @@ async fn sim(campaigns: usize) -> SimHandle {
         seed: Some(7),
         campaigns: Some(campaigns),
         speed: Some(0.0),
+        dialect: None,
     })
     .unwrap();
     cfg.speed = 0.0;
