@@ -29,6 +29,11 @@ pub enum ConfigError {
     },
     #[error("profile {profile:?}: {detail}")]
     Invalid { profile: String, detail: String },
+    #[error("invalid [keys] in {}: {source}", path.display())]
+    Keys {
+        path: PathBuf,
+        source: crate::app::KeymapError,
+    },
     #[error(
         "token file {path} is readable by others (mode {mode:o}); run: chmod 600 {}",
         path.display()
@@ -55,6 +60,11 @@ pub struct ProfileFile {
     pub poll_interval_secs: Option<u64>,
     pub stale_after_secs: Option<u64>,
     pub data_dir: Option<PathBuf>,
+    /// Lower refresh, no animations, redraw only on data change.
+    pub low_bandwidth: Option<bool>,
+    /// Key bindings for this profile, over the file's top-level `[keys]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +73,9 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileFile>,
+    /// Action name -> keys, e.g. `quit = ["ctrl-q"]`; see docs/tui.md.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// A fully resolved profile: what the console and headless commands run with.
@@ -78,6 +91,9 @@ pub struct Profile {
     pub poll: PollConfig,
     pub stale_after: chrono::Duration,
     pub data_dir: PathBuf,
+    pub low_bandwidth: bool,
+    /// `[keys]` overrides, already checked for conflicts at load.
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -121,6 +137,7 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub readonly: bool,
+    pub low_bandwidth: bool,
 }
 
 /// Resolve the active profile. `env` is injected so tests need not touch
@@ -150,7 +167,16 @@ pub fn resolve(
         }
         None => ProfileFile::default(),
     };
-    build_profile(&name, pf, cli, env)
+    let mut keys = file.keys.clone();
+    keys.extend(pf.keys.clone());
+    // Conflicts are reported now, naming the file, not when a key is pressed.
+    crate::app::Keymap::from_config(&keys).map_err(|source| ConfigError::Keys {
+        path: path.clone().unwrap_or_default(),
+        source,
+    })?;
+    let mut profile = build_profile(&name, pf, cli, env)?;
+    profile.keys = keys;
+    Ok(profile)
 }
 
 fn build_profile(
@@ -222,6 +248,8 @@ fn build_profile(
             .clone()
             .or(pf.data_dir)
             .unwrap_or_else(|| default_data_dir(name)),
+        low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
+        keys: BTreeMap::new(),
     })
 }
 

@@ -80,7 +80,8 @@ pub async fn run(profile: Profile) -> Result<()> {
         theme,
         initial: cached,
         stale_after: profile.stale_after,
-        keymap: crate::app::keymap::Keymap::default(),
+        keymap: crate::app::keymap::Keymap::from_config(&profile.keys)
+            .wrap_err("invalid [keys] in the config")?,
         engine: load_engine(&store),
         commands: Some(cmd_tx),
         results: Some(res_rx),
