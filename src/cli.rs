@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub readonly: bool,
 
+    /// For slow links: 5 s refresh, no seconds in the clock, no animations,
+    /// redraw only when data changes.
+    #[arg(long, global = true, env = "MOPS_LOW_BANDWIDTH")]
+    pub low_bandwidth: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -305,6 +305,7 @@ async fn throttle_slows_sends_and_conflicts_when_repeated() {
             seed: Some(21),
             campaigns: Some(12),
             speed: Some(0.0),
+            dialect: None,
         })
         .unwrap();
         cfg.speed = 0.0;
