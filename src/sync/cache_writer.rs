@@ -29,7 +29,7 @@ pub fn spawn_cache_writer(
     tokio::spawn(async move {
         let mut last_save = Instant::now();
         // First prune shortly after start, then hourly.
-        let mut last_prune = Instant::now() - PRUNE_EVERY + Duration::from_secs(60);
+        let mut next_prune = Instant::now() + Duration::from_secs(60);
         let mut dirty = false;
         loop {
             let outcome = tokio::select! {
@@ -58,8 +58,8 @@ pub fn spawn_cache_writer(
                 .await;
                 log_result("history", res);
             }
-            if last_prune.elapsed() >= PRUNE_EVERY {
-                last_prune = Instant::now();
+            if Instant::now() >= next_prune {
+                next_prune = Instant::now() + PRUNE_EVERY;
                 let s = store.clone();
                 // In the background: folding a day can take seconds at 10k campaigns.
                 tokio::task::spawn_blocking(move || match s.prune_history(chrono::Utc::now()) {
