@@ -96,6 +96,15 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.marker(),
         ));
     }
+    // Until the first evaluation returns, health and alerts are not known
+    // yet: say so rather than show an all-clear.
+    if state.eval_running && state.evaluated_at.is_none() {
+        left.push(sep());
+        left.push(Span::styled(
+            format!("analysing{}", g.waiting),
+            theme.muted(),
+        ));
+    }
     if !narrow {
         left.push(sep());
         let title = match state.view.tab_index() {

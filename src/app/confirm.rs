@@ -179,8 +179,13 @@ pub fn track(state: &mut AppState, command: OperatorCommand) {
     if let (CommandKind::Acknowledge { fingerprint }, CommandStatus::Applied) =
         (&command.kind, &command.status)
     {
-        let now = state.world_now();
-        state.engine.acknowledge(fingerprint, &command.actor, now);
+        if state.eval_running {
+            let ack = (fingerprint.clone(), command.actor.clone());
+            state.pending_acks.push(ack);
+        } else {
+            let now = state.world_now();
+            state.engine.acknowledge(fingerprint, &command.actor, now);
+        }
         super::refresh_derived(state);
     }
     let what = format!("{} {}", command.kind.verb(), command.kind.target());

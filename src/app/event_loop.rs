@@ -11,6 +11,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
+use super::evaluator::{self, Evaluator};
 use super::{
     Action, AppContext, AppState, Effect, InputEdit, confirm, refresh_derived, session, update,
 };
@@ -48,7 +49,10 @@ where
     let mut saver = ctx.session_sink.take().map(session::Saver::new);
     let (mut state, theme) = AppState::new(ctx, Utc::now());
     state.local_offset = local_offset();
+    state.background_eval = true;
     refresh_derived(&mut state);
+    let mut evaluator = Evaluator::default();
+    evaluator.start(&mut state);
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut events_open = true;
@@ -71,7 +75,17 @@ where
                 {
                     burst.push(more);
                 }
-                state.apply_all(burst);
+                let big = state.snapshot.campaigns.len() >= evaluator::COPY_BELOW;
+                if state.eval_running && big && !state.is_frozen() {
+                    state.held.extend(burst);
+                } else {
+                    state.apply_all(burst);
+                }
+                changed = true;
+            }
+            done = evaluator.done() => {
+                state.now = Utc::now();
+                evaluator::finish(&mut state, done?);
                 changed = true;
             }
             Some(result) = next_result(&mut results) => {
@@ -98,7 +112,7 @@ where
                 let due = state
                     .evaluated_at
                     .is_none_or(|t| state.now - t >= REEVALUATE_EVERY);
-                if due && !state.is_frozen() {
+                if due && !state.is_frozen() && !state.eval_running {
                     refresh_derived(&mut state);
                 }
                 changed = true;
@@ -117,9 +131,15 @@ where
         if state.should_quit || !events_open {
             break;
         }
+        evaluator.start(&mut state);
         if changed {
             draw(terminal, &mut state, &theme)?;
         }
+    }
+    if evaluator.settle(&mut state).await? {
+        // The last frame matches the state returned. Best effort: after a
+        // SIGHUP the terminal may be gone, and the state must still be saved.
+        let _ = draw(terminal, &mut state, &theme);
     }
     Ok(state)
 }

@@ -115,13 +115,13 @@ fn back(state: &mut AppState) {
 fn toggle_freeze(state: &mut AppState) {
     match state.live.take() {
         Some(live) => {
-            state.snapshot = *live;
+            state.snapshot = std::sync::Arc::new(*live);
             state.frozen_at = None;
             state.held_updates = 0;
             super::refresh_derived(state);
         }
         None => {
-            state.live = Some(Box::new(state.snapshot.clone()));
+            state.live = Some(Box::new((*state.snapshot).clone()));
             state.frozen_at = Some(state.now);
         }
     }

@@ -258,7 +258,7 @@ fn confirm_dialog_snapshots() {
 fn ten_thousand_campaigns_scroll_to_the_last() {
     let mut s = in_view(View::Campaigns);
     let template = s.snapshot.campaigns[0].clone();
-    s.snapshot.campaigns = (0..10_000)
+    std::sync::Arc::make_mut(&mut s.snapshot).campaigns = (0..10_000)
         .map(|i| {
             let mut c = template.clone();
             c.id = format!("c-{i:05}");
