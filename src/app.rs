@@ -57,6 +57,8 @@ pub struct AppContext {
     pub session: Option<Session>,
     /// Saves the session as view and filter change; `None` in tests.
     pub session_sink: Option<SessionSink>,
+    /// For slow links: 5 s tick, clock without seconds, redraw on data only.
+    pub low_bandwidth: bool,
 }
 
 impl Default for AppContext {
@@ -75,6 +77,7 @@ impl Default for AppContext {
             results: None,
             session: None,
             session_sink: None,
+            low_bandwidth: false,
         }
     }
 }
@@ -107,6 +110,7 @@ pub struct AppState {
     pub profile: String,
     pub production: bool,
     pub readonly: bool,
+    pub low_bandwidth: bool,
     pub actor: String,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
@@ -171,6 +175,7 @@ impl AppState {
             profile: ctx.profile,
             production: ctx.production,
             readonly: ctx.readonly,
+            low_bandwidth: ctx.low_bandwidth,
             actor: ctx.actor,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,

@@ -114,7 +114,12 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         left.push(Span::styled(title, theme.accent()));
     }
     // The profile label outranks the clock when space runs out.
-    let clock_format = if narrow { "%H:%M " } else { "%a %H:%M:%S %:z " };
+    let clock_format = match (narrow, state.low_bandwidth) {
+        (true, _) => "%H:%M ",
+        // Seconds would repaint the header every second over a slow link.
+        (false, true) => "%a %H:%M %:z ",
+        (false, false) => "%a %H:%M:%S %:z ",
+    };
     let clock = state
         .now
         .with_timezone(&state.local_offset)

@@ -23,8 +23,17 @@ use crate::ui;
 /// Poll outcomes folded into one analytics pass at most.
 const MAX_BURST: usize = 64;
 
+/// The clock tick; in low-bandwidth mode the tick only keeps analytics and
+/// the minute clock current and redraws when what is shown changed.
+const TICK: StdDuration = StdDuration::from_secs(1);
+const TICK_LOW_BANDWIDTH: StdDuration = StdDuration::from_secs(5);
+
 /// How often the tick re-runs analytics when no data arrived.
 const REEVALUATE_EVERY: chrono::Duration = chrono::Duration::seconds(30);
+
+fn minute(state: &AppState) -> i64 {
+    state.now.timestamp().div_euclid(60)
+}
 
 fn local_offset() -> FixedOffset {
     *chrono::Local::now().offset()
@@ -53,7 +62,13 @@ where
     refresh_derived(&mut state);
     let mut evaluator = Evaluator::default();
     evaluator.start(&mut state);
-    let mut tick = tokio::time::interval(StdDuration::from_secs(1));
+    let low_bandwidth = state.low_bandwidth;
+    let mut tick = tokio::time::interval(if low_bandwidth {
+        TICK_LOW_BANDWIDTH
+    } else {
+        TICK
+    });
+    let mut drawn_minute = minute(&state);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut events_open = true;
     draw(terminal, &mut state, &theme)?;
@@ -115,7 +130,9 @@ where
                 if due && !state.is_frozen() && !state.eval_running {
                     refresh_derived(&mut state);
                 }
-                changed = true;
+                // Ages and the seconds clock move every tick; without seconds
+                // only a new minute changes the screen.
+                changed = !low_bandwidth || minute(&state) != drawn_minute;
             }
         }
         for effect in effects {
@@ -134,6 +151,7 @@ where
         evaluator.start(&mut state);
         if changed {
             draw(terminal, &mut state, &theme)?;
+            drawn_minute = minute(&state);
         }
     }
     if evaluator.settle(&mut state).await? {
