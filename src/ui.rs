@@ -178,9 +178,10 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     }
     if state.confirm.is_some() {
         let hint = Line::from(vec![
-            Span::styled(" type a reason, ", theme.muted()),
+            Span::styled(" Tab", theme.accent()),
+            Span::styled(" next field/button, ", theme.muted()),
             Span::styled("Enter", theme.accent()),
-            Span::styled(" confirm, ", theme.muted()),
+            Span::styled(" press, ", theme.muted()),
             Span::styled("Esc", theme.accent()),
             Span::styled(" cancel", theme.muted()),
         ]);
