@@ -87,6 +87,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         results: Some(res_rx),
         session,
         session_sink: Some(session_sink(&store)),
+        low_bandwidth: profile.low_bandwidth,
     };
 
     terminal::install_panic_hook();
