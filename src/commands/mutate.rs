@@ -52,9 +52,10 @@ pub struct Request {
 /// Which system a command goes to, for "queued until X is reachable".
 fn system_of(kind: &CommandKind) -> Option<System> {
     match kind {
-        CommandKind::Pause { .. } | CommandKind::Resume { .. } | CommandKind::Fallback { .. } => {
-            Some(System::Marketing)
-        }
+        CommandKind::Pause { .. }
+        | CommandKind::Resume { .. }
+        | CommandKind::Fallback { .. }
+        | CommandKind::Throttle { .. } => Some(System::Marketing),
         CommandKind::Decide { .. } => Some(System::Erp),
         CommandKind::RetrySync { .. } => Some(System::Crm),
         CommandKind::Acknowledge { .. } => None,
