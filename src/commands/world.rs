@@ -60,7 +60,7 @@ pub fn open_store(profile: &Profile) -> Result<(Option<Store>, Option<String>)> 
         Err(StoreError::Locked { dir }) => Ok((
             None,
             Some(format!(
-                "a running console holds {}; answering from the APIs only, without cache",
+                "another mops (usually a running console) holds {}; answering from the APIs only, without cache",
                 dir.display()
             )),
         )),

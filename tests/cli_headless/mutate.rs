@@ -1,7 +1,6 @@
-use mops::domain::System;
 use serde_json::Value;
 
-use super::support::{self, campaign, dead_url};
+use super::support::{self, campaign};
 
 fn audit(env_out: &str) -> Vec<Value> {
     env_out
@@ -153,7 +152,9 @@ async fn readonly_viewer_and_production_refusals_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_pause_queues_and_flush_delivers_it_exactly_once() {
     let mut env = support::start(true).await;
-    env.url_override = vec![(System::Marketing, dead_url("/marketing/v1"))];
+    // Fill the cache, then lose every vendor system.
+    assert_eq!(env.mops(&["status"]).await.code, 0);
+    support::stop_sim(&env).await;
     let run = env
         .mops(&[
             "pause",
@@ -180,7 +181,17 @@ async fn offline_pause_queues_and_flush_delivers_it_exactly_once() {
     let still = env.mops(&["outbox", "flush"]).await;
     assert_eq!(still.code, 4, "{still:?}");
 
-    env.url_override.clear();
+    // Reads still answer, from the cache, saying so.
+    let cached = env.mops(&["campaigns", "cmp-0004", "-o", "json"]).await;
+    assert_eq!(cached.code, 0, "{cached:?}");
+    assert_eq!(cached.json()[0]["status"], "active");
+    assert!(
+        cached.stderr.contains("Marketing: unreachable, from cache"),
+        "{cached:?}"
+    );
+
+    support::restart_sim(&mut env, true).await;
+    assert_eq!(campaign(&env, "cmp-0004").await["status"], "active");
     let flush = env.mops(&["outbox", "flush"]).await;
     assert_eq!(flush.code, 0, "{flush:?}");
     assert!(
