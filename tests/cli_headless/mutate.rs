@@ -266,6 +266,33 @@ async fn approve_fallback_retry_and_ack_go_through_the_outbox() {
     let c = campaign(&env, "cmp-0000").await;
     assert_eq!(c["provider"], "backup-ses");
 
+    let throttle = env
+        .mops(&[
+            "throttle",
+            "cmp-0005",
+            "--percent",
+            "25",
+            "--reason",
+            "overpacing",
+        ])
+        .await;
+    assert_eq!(throttle.code, 0, "{throttle:?}");
+    let same = env
+        .mops(&[
+            "throttle",
+            "cmp-0005",
+            "--percent",
+            "25",
+            "--reason",
+            "again",
+        ])
+        .await;
+    assert_eq!(same.code, 1, "already at 25%: {same:?}");
+    let too_much = env
+        .mops(&["throttle", "cmp-0005", "--percent", "101", "--reason", "x"])
+        .await;
+    assert_eq!(too_much.code, 2, "usage error: {too_much:?}");
+
     let retry = env
         .mops(&[
             "retry-sync",
