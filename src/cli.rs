@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub readonly: bool,
 
+    /// For slow links: 5 s refresh, no seconds in the clock, no animations,
+    /// redraw only when data changes.
+    #[arg(long, global = true, env = "MOPS_LOW_BANDWIDTH")]
+    pub low_bandwidth: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -91,6 +96,11 @@ pub struct SimOpts {
     /// Simulated seconds per real second.
     #[arg(long)]
     pub speed: Option<f64>,
+    /// Vendor dialect to advertise and connect to (mautic, hubspot, erpnext,
+    /// airbyte). Every dialect is always served; this one runs at speed 1 by
+    /// default because vendor APIs do not report their clock.
+    #[arg(long, value_enum)]
+    pub dialect: Option<crate::simulator::SimDialect>,
 }
 
 #[derive(Debug, Args)]

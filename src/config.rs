@@ -9,6 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::connectors::vendor::{
+    CrmFlavour, ErpFlavour, Flavours, MarketingFlavour, VendorSettings, VendorTokens, parse_flavour,
+};
 use crate::connectors::{Endpoints, Secret};
 use crate::sync::PollConfig;
 
@@ -29,6 +32,11 @@ pub enum ConfigError {
     },
     #[error("profile {profile:?}: {detail}")]
     Invalid { profile: String, detail: String },
+    #[error("invalid [keys] in {}: {source}", path.display())]
+    Keys {
+        path: PathBuf,
+        source: crate::app::KeymapError,
+    },
     #[error(
         "token file {path} is readable by others (mode {mode:o}); run: chmod 600 {}",
         path.display()
@@ -55,6 +63,19 @@ pub struct ProfileFile {
     pub poll_interval_secs: Option<u64>,
     pub stale_after_secs: Option<u64>,
     pub data_dir: Option<PathBuf>,
+    /// Which API each system speaks (`native` unless set; see docs/connectors.md).
+    pub marketing_flavour: Option<MarketingFlavour>,
+    pub crm_flavour: Option<CrmFlavour>,
+    pub erp_flavour: Option<ErpFlavour>,
+    /// Per-system token variables, for vendors that do not share `token_env`.
+    pub marketing_token_env: Option<String>,
+    pub crm_token_env: Option<String>,
+    pub erp_token_env: Option<String>,
+    /// Lower refresh, no animations, redraw only on data change.
+    pub low_bandwidth: Option<bool>,
+    /// Key bindings for this profile, over the file's top-level `[keys]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +84,9 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileFile>,
+    /// Action name -> keys, e.g. `quit = ["ctrl-q"]`; see docs/tui.md.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// A fully resolved profile: what the console and headless commands run with.
@@ -78,6 +102,11 @@ pub struct Profile {
     pub poll: PollConfig,
     pub stale_after: chrono::Duration,
     pub data_dir: PathBuf,
+    /// Connector flavour and credentials per system (native by default).
+    pub vendors: VendorSettings,
+    pub low_bandwidth: bool,
+    /// `[keys]` overrides, already checked for conflicts at load.
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -121,6 +150,7 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub readonly: bool,
+    pub low_bandwidth: bool,
 }
 
 /// Resolve the active profile. `env` is injected so tests need not touch
@@ -150,7 +180,16 @@ pub fn resolve(
         }
         None => ProfileFile::default(),
     };
-    build_profile(&name, pf, cli, env)
+    let mut keys = file.keys.clone();
+    keys.extend(pf.keys.clone());
+    // Conflicts are reported now, naming the file, not when a key is pressed.
+    crate::app::Keymap::from_config(&keys).map_err(|source| ConfigError::Keys {
+        path: path.clone().unwrap_or_default(),
+        source,
+    })?;
+    let mut profile = build_profile(&name, pf, cli, env)?;
+    profile.keys = keys;
+    Ok(profile)
 }
 
 fn build_profile(
@@ -195,7 +234,9 @@ fn build_profile(
         poll.crm_every = Duration::from_secs(secs * 2);
         poll.erp_every = Duration::from_secs(secs * 2);
     }
+    let vendors = vendor_settings(&pf, env).map_err(invalid)?;
     Ok(Profile {
+        vendors,
         name: name.to_string(),
         endpoints: Endpoints {
             marketing,
@@ -222,6 +263,47 @@ fn build_profile(
             .clone()
             .or(pf.data_dir)
             .unwrap_or_else(|| default_data_dir(name)),
+        low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
+        keys: BTreeMap::new(),
+    })
+}
+
+/// Flavours from `MOPS_<SYSTEM>_FLAVOUR` or the profile; per-system tokens
+/// from the variables the profile names.
+fn vendor_settings(
+    pf: &ProfileFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<VendorSettings, String> {
+    fn pick<T: serde::de::DeserializeOwned + Default>(
+        env: &dyn Fn(&str) -> Option<String>,
+        key: &str,
+        file: Option<T>,
+    ) -> Result<T, String> {
+        match env(key) {
+            Some(v) => parse_flavour(&v).map_err(|e| format!("${key}: {e}")),
+            None => Ok(file.unwrap_or_default()),
+        }
+    }
+    let token = |var: &Option<String>| -> Result<Option<Secret>, String> {
+        var.as_ref()
+            .map(|v| {
+                env(v)
+                    .map(Secret::new)
+                    .ok_or_else(|| format!("the profile names ${v} for a token, but it is not set"))
+            })
+            .transpose()
+    };
+    Ok(VendorSettings {
+        flavours: Flavours {
+            marketing: pick(env, "MOPS_MARKETING_FLAVOUR", pf.marketing_flavour)?,
+            crm: pick(env, "MOPS_CRM_FLAVOUR", pf.crm_flavour)?,
+            erp: pick(env, "MOPS_ERP_FLAVOUR", pf.erp_flavour)?,
+        },
+        tokens: VendorTokens {
+            marketing: token(&pf.marketing_token_env)?,
+            crm: token(&pf.crm_token_env)?,
+            erp: token(&pf.erp_token_env)?,
+        },
     })
 }
 

@@ -13,6 +13,7 @@ fn main() -> Result<()> {
         config: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
         readonly: cli.readonly,
+        low_bandwidth: cli.low_bandwidth,
     };
     let interactive = matches!(cli.command, None | Some(Command::Demo(_)));
     // One-shot commands print answers; only problems belong on stderr.

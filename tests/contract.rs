@@ -18,6 +18,7 @@ async fn sim(campaigns: usize) -> SimHandle {
         seed: Some(7),
         campaigns: Some(campaigns),
         speed: Some(0.0),
+        dialect: None,
     })
     .unwrap();
     cfg.speed = 0.0;
@@ -304,6 +305,7 @@ async fn throttle_slows_sends_and_conflicts_when_repeated() {
             seed: Some(21),
             campaigns: Some(12),
             speed: Some(0.0),
+            dialect: None,
         })
         .unwrap();
         cfg.speed = 0.0;
@@ -350,4 +352,61 @@ async fn throttle_slows_sends_and_conflicts_when_repeated() {
     );
     throttled.shutdown();
     control.shutdown();
+}
+
+#[tokio::test]
+async fn concurrent_decisions_first_wins_and_four_eyes_is_enforced() {
+    let sim = sim(60).await;
+    sim.advance(chrono::Duration::hours(9));
+    let a = client(&sim);
+    let b = client(&sim);
+    let approvals = a.approvals().await.unwrap().items;
+    let req = approvals
+        .iter()
+        .find(|r| {
+            r.current_step()
+                .is_some_and(|s| s.rule == mops::domain::StepRule::AnyOne)
+        })
+        .expect("a request whose next step needs any one approver");
+    let step = req.current_step().unwrap().id.clone();
+    let decide = |actor: &str, verdict| {
+        let mut c = cmd(CommandKind::Decide {
+            request_id: req.id.clone(),
+            step_id: step.clone(),
+            verdict,
+        });
+        c.actor = actor.into();
+        c
+    };
+    // The requester may never decide their own request.
+    let own = a
+        .execute(&decide(&req.requested_by, Verdict::Approve))
+        .await;
+    assert!(
+        matches!(own, Err(HttpError::Api { status: 403, .. })),
+        "{own:?}"
+    );
+    let (da, db) = (
+        decide("console-a", Verdict::Approve),
+        decide("console-b", Verdict::Reject),
+    );
+    let (ra, rb) = tokio::join!(a.execute(&da), b.execute(&db));
+    let outcomes = [ra.unwrap(), rb.unwrap()];
+    let applied = outcomes
+        .iter()
+        .filter(|o| matches!(o, CommandOutcome::Applied { .. }))
+        .count();
+    assert_eq!(applied, 1, "exactly one decision wins: {outcomes:?}");
+    let loser = outcomes
+        .iter()
+        .find_map(|o| match o {
+            CommandOutcome::Conflict { detail } => Some(detail.clone()),
+            _ => None,
+        })
+        .expect("the other sees a conflict");
+    assert!(
+        loser.contains("console-a") || loser.contains("console-b"),
+        "the loser is told who decided: {loser}"
+    );
+    sim.shutdown();
 }

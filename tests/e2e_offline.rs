@@ -1,6 +1,7 @@
 //! Offline start: after one online session has filled the cache, the console
 //! starts with every API down, shows every area from the cache with its age,
-//! and says plainly that it is offline.
+//! and says plainly that it is offline, at 80x24 where failing sources once
+//! pushed the area names out of their titles.
 
 #[path = "support/tmux.rs"]
 mod tmux;
@@ -35,11 +36,12 @@ async fn starts_from_cache_with_every_api_down() {
         seed: Some(3),
         campaigns: Some(40),
         speed: Some(60.0),
+        dialect: None,
     })
     .unwrap();
     let sim = simulator::spawn(cfg).await.unwrap();
     let base = sim.base_url();
-    let t = Tmux::start(160, 40);
+    let t = Tmux::start(80, 24);
     let data = t.home().join("data-offline");
 
     t.run(&console_cmd(&base, &data));

@@ -41,6 +41,8 @@ pub enum WorldError {
         message: String,
         details: serde_json::Value,
     },
+    /// The actor may not do this (four-eyes), whatever the state.
+    Forbidden(String),
 }
 
 impl WorldError {

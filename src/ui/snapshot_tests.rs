@@ -62,6 +62,41 @@ fn offline_overview_snapshot() {
     );
 }
 
+const AREA_NAMES: [&str; 5] = [
+    "Campaign health",
+    "Alerts",
+    "Sync failures",
+    "Throttles",
+    "Approvals",
+];
+
+#[test]
+fn area_names_survive_failing_sources_at_80_columns() {
+    let t = draw(&fixture::failing_state(), &Theme::default(), 80, 24);
+    insta::assert_snapshot!("overview_failing_80x24", t.backend());
+    for (label, state) in [
+        ("failing", fixture::failing_state()),
+        ("stale", fixture::offline_state()),
+    ] {
+        let t = draw(&state, &Theme::default(), 80, 24);
+        let screen = text(t.backend().buffer());
+        assert!(screen.contains("OFFLINE"), "{label}: {screen}");
+        for name in AREA_NAMES {
+            assert!(screen.contains(name), "{label}: {name} hidden:\n{screen}");
+        }
+        // Not colour alone: the state is said in words next to its symbol.
+        let word = if label == "failing" {
+            "failing"
+        } else {
+            "stale"
+        };
+        assert!(
+            screen.matches(word).count() >= 5,
+            "{label}: every area says {word}:\n{screen}"
+        );
+    }
+}
+
 #[test]
 fn view_snapshots() {
     let theme = Theme::default();

@@ -114,6 +114,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     });
     let block = area::block(
         area::title("Chain", detail, theme),
+        chain.width,
         None,
         state,
         theme,

@@ -49,7 +49,14 @@ pub fn health_area(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme, 
         },
         theme,
     );
-    let mut block = area::block(title, Some(System::Marketing), state, theme, compact);
+    let mut block = area::block(
+        title,
+        r.width,
+        Some(System::Marketing),
+        state,
+        theme,
+        compact,
+    );
     if !compact && !counts.is_empty() {
         block = block.title_bottom(Line::from(Span::styled(
             format!(" {counts} "),
@@ -133,6 +140,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     ));
     let block = area::block(
         area::title("Campaigns", detail, theme),
+        r.width,
         Some(System::Marketing),
         state,
         theme,

@@ -23,6 +23,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let Some(c) = campaign else {
         let block = area::block(
             area::title("Campaign detail", String::new(), theme),
+            r.width,
             None,
             state,
             theme,
@@ -49,6 +50,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     .areas(r);
     let block = area::block(
         area::title(&c.name, format!("{}, Esc back", c.id), theme),
+        info.width,
         Some(System::Marketing),
         state,
         theme,

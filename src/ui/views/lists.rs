@@ -39,6 +39,7 @@ pub fn draw(
 ) {
     let block = area::block(
         area::title(spec.name, spec.detail, theme),
+        r.width,
         spec.source,
         state,
         theme,
