@@ -114,7 +114,13 @@ async fn readonly_viewer_and_production_refusals_change_nothing() {
         .mops_as("vic", "viewer", &["resume", "cmp-0001", "--reason", "x"])
         .await;
     assert_eq!(viewer.code, 2, "{viewer:?}");
-    assert!(viewer.stderr.contains("role viewer"), "{viewer:?}");
+    assert!(viewer.stderr.contains("vic is a viewer"), "{viewer:?}");
+    let operator = env.mops(&["approve", "apr-0005", "--step", "legal"]).await;
+    assert_eq!(operator.code, 2, "{operator:?}");
+    assert!(
+        operator.stderr.contains("needs the approver role"),
+        "{operator:?}"
+    );
 
     env.with_config("production = true");
     let prod = env.mops(&["pause", "cmp-0001", "--reason", "x"]).await;
