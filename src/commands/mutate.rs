@@ -17,7 +17,9 @@ use serde_json::json;
 use super::output::ReportFormat;
 use super::world;
 use crate::config::Profile;
-use crate::domain::{CommandKind, CommandStatus, OperatorCommand, System};
+use crate::domain::{
+    CommandKind, CommandStatus, OperatorCommand, Principal, Role, Snapshot, System, authorize,
+};
 use crate::store::{Store, StoreError};
 use crate::sync::dispatcher::{Actor, Delivery, deliver, enqueue};
 
@@ -62,27 +64,42 @@ fn system_of(kind: &CommandKind) -> Option<System> {
     }
 }
 
-/// Why this profile may not run mutations, if it may not.
-pub fn refusal(profile: &Profile, verb: &str) -> Option<String> {
+/// Why this profile may not run `kind`, if it may not. Role rules come from
+/// `domain::authz`; approval scopes and four-eyes for approvers are left to
+/// the server (profiles carry no scopes yet), which answers 403 or 409.
+pub fn refusal(profile: &Profile, kind: &CommandKind) -> Option<String> {
+    let verb = kind.verb();
     if profile.readonly {
         return Some(format!(
             "refused: profile {:?} is read-only (--readonly or `readonly = true`); {verb} would change production state",
             profile.name
         ));
     }
-    if profile.role.eq_ignore_ascii_case("viewer") {
+    let Some(role) = Role::parse(&profile.role) else {
         return Some(format!(
-            "refused: {} has role viewer, which may look but not act; {verb} needs operator, approver or admin (MOPS_ROLE or the profile's `role`)",
-            profile.actor
+            "refused: unknown role {:?} (MOPS_ROLE or the profile's `role`: viewer, operator, approver or admin)",
+            profile.role
         ));
+    };
+    let who = Principal {
+        name: profile.actor.clone(),
+        role,
+        scopes: Vec::new(),
+    };
+    let server_decides =
+        matches!(kind, CommandKind::Decide { .. }) && matches!(role, Role::Approver | Role::Admin);
+    if server_decides {
+        return None;
     }
-    None
+    authorize(&who, kind, &Snapshot::default())
+        .err()
+        .map(|d| format!("refused: {d} (role from MOPS_ROLE or the profile's `role`)"))
 }
 
 pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     let verb = req.kind.verb();
     let target = req.kind.target();
-    if let Some(why) = refusal(profile, verb) {
+    if let Some(why) = refusal(profile, &req.kind) {
         eprintln!("mops: {why}");
         return Ok(EXIT_FAILED);
     }
