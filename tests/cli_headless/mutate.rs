@@ -338,3 +338,38 @@ async fn approve_fallback_retry_and_ack_go_through_the_outbox() {
     assert_eq!(acked["acked_by"], "ana");
     assert_eq!(env.mops(&["audit", "verify"]).await.code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_during_a_failing_audience_sync_needs_an_explicit_override() {
+    let env = support::start(false).await;
+    // The demo scenario fails the CRM -> marketing audience sync from 8 min on.
+    env.sim.advance(chrono::Duration::minutes(10));
+    let pause = env.mops(&["pause", "cmp-0002", "--reason", "test"]).await;
+    assert_eq!(pause.code, 0, "{pause:?}");
+    let refused = env
+        .mops(&["resume", "cmp-0002", "--reason", "looks fine"])
+        .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("compliance override needed")
+            && refused.stderr.contains("crm-to-marketing-audience")
+                | refused.stderr.contains("audience"),
+        "{refused:?}"
+    );
+    assert_eq!(campaign(&env, "cmp-0002").await["status"], "paused");
+    let overridden = env
+        .mops(&[
+            "resume",
+            "cmp-0002",
+            "--reason",
+            "opt-outs checked by hand with the CRM team",
+            "--override-compliance",
+        ])
+        .await;
+    assert_eq!(overridden.code, 0, "{overridden:?}");
+    assert!(
+        overridden.stderr.contains("compliance override recorded"),
+        "{overridden:?}"
+    );
+    assert_eq!(campaign(&env, "cmp-0002").await["status"], "active");
+}
