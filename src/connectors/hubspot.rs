@@ -211,14 +211,7 @@ impl HubSpotClient {
         let (id, publish) = match &cmd.kind {
             CommandKind::Pause { campaign_id } => (campaign_id, false),
             CommandKind::Resume { campaign_id } => (campaign_id, true),
-            other => {
-                return Err(Unsupported {
-                    vendor: "HubSpot",
-                    capability: other.verb(),
-                    note: "only pause/resume (via automated emails) are mapped".into(),
-                }
-                .into_error());
-            }
+            other => return Err(unmapped(other).into_error()),
         };
         let emails = self.targets(id, publish)?;
         let verb = if publish { "publish" } else { "unpublish" };
@@ -252,11 +245,7 @@ impl HubSpotClient {
         let (id, publish) = match &cmd.kind {
             CommandKind::Pause { campaign_id } => (campaign_id, false),
             CommandKind::Resume { campaign_id } => (campaign_id, true),
-            _ => {
-                return self
-                    .request_for(cmd)
-                    .map(|_| CommandOutcome::Applied { replayed: false });
-            }
+            other => return Err(unmapped(other).into_error()),
         };
         self.emails_by_campaign().await?;
         let emails = self.targets(id, publish)?;
@@ -284,6 +273,14 @@ impl HubSpotClient {
                 .await?;
         }
         Ok(CommandOutcome::Applied { replayed: false })
+    }
+}
+
+fn unmapped(kind: &CommandKind) -> Unsupported {
+    Unsupported {
+        vendor: "HubSpot",
+        capability: kind.verb(),
+        note: "only pause/resume (via automated emails) are mapped".into(),
     }
 }
 
