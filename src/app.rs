@@ -11,6 +11,7 @@ mod event_loop;
 pub mod filter;
 pub mod keymap;
 pub mod rows;
+pub mod session;
 mod update;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -27,6 +28,7 @@ pub use event_loop::run;
 pub use filter::Filter;
 pub use keymap::{KeyBinding, Keymap, KeymapError};
 pub use rows::{CampaignRow, Rows, SortKey};
+pub use session::{Session, SessionSink, SinceYouLeft};
 pub use update::update;
 
 /// Everything the binary hands the TUI at start.
@@ -48,6 +50,10 @@ pub struct AppContext {
     pub commands: Option<tokio::sync::mpsc::Sender<OperatorCommand>>,
     /// The dispatcher's reports on submitted and retried commands.
     pub results: Option<Receiver<CommandResult>>,
+    /// Where the operator left off last time: view, filter and when.
+    pub session: Option<Session>,
+    /// Saves the session as view and filter change; `None` in tests.
+    pub session_sink: Option<SessionSink>,
 }
 
 impl Default for AppContext {
@@ -64,6 +70,8 @@ impl Default for AppContext {
             engine: Engine::new(Policy::default()),
             commands: None,
             results: None,
+            session: None,
+            session_sink: None,
         }
     }
 }
@@ -135,11 +143,15 @@ pub struct AppState {
     /// Body rows visible last frame, for paging.
     pub page_rows: usize,
     pub should_quit: bool,
+    /// When this run started: data fetched after it is fresh.
+    pub started_at: DateTime<Utc>,
+    /// Set when a session was restored; holds the "since you left" summary.
+    pub since_you_left: Option<SinceYouLeft>,
 }
 
 impl AppState {
     pub fn new(ctx: AppContext, now: DateTime<Utc>) -> (Self, ui::theme::Theme) {
-        let state = AppState {
+        let mut state = AppState {
             profile: ctx.profile,
             production: ctx.production,
             readonly: ctx.readonly,
@@ -169,7 +181,12 @@ impl AppState {
             recent_commands: Vec::new(),
             page_rows: 10,
             should_quit: false,
+            started_at: now,
+            since_you_left: None,
         };
+        if let Some(session) = &ctx.session {
+            session::restore(&mut state, session);
+        }
         (state, ctx.theme)
     }
 
@@ -218,6 +235,7 @@ pub fn refresh_derived(state: &mut AppState) {
     state.derived = state.engine.evaluate(&state.snapshot, world);
     state.evaluated_at = Some(state.now);
     refresh_rows(state);
+    session::after_evaluation(state);
 }
 
 /// Re-sort and re-filter the visible rows after data, filter or sort changed.

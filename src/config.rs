@@ -32,6 +32,11 @@ pub enum ConfigError {
     },
     #[error("profile {profile:?}: {detail}")]
     Invalid { profile: String, detail: String },
+    #[error("invalid [keys] in {}: {source}", path.display())]
+    Keys {
+        path: PathBuf,
+        source: crate::app::KeymapError,
+    },
     #[error(
         "token file {path} is readable by others (mode {mode:o}); run: chmod 600 {}",
         path.display()
@@ -66,6 +71,11 @@ pub struct ProfileFile {
     pub marketing_token_env: Option<String>,
     pub crm_token_env: Option<String>,
     pub erp_token_env: Option<String>,
+    /// Lower refresh, no animations, redraw only on data change.
+    pub low_bandwidth: Option<bool>,
+    /// Key bindings for this profile, over the file's top-level `[keys]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +84,9 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileFile>,
+    /// Action name -> keys, e.g. `quit = ["ctrl-q"]`; see docs/tui.md.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// A fully resolved profile: what the console and headless commands run with.
@@ -91,6 +104,9 @@ pub struct Profile {
     pub data_dir: PathBuf,
     /// Connector flavour and credentials per system (native by default).
     pub vendors: VendorSettings,
+    pub low_bandwidth: bool,
+    /// `[keys]` overrides, already checked for conflicts at load.
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -134,6 +150,7 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub readonly: bool,
+    pub low_bandwidth: bool,
 }
 
 /// Resolve the active profile. `env` is injected so tests need not touch
@@ -163,7 +180,16 @@ pub fn resolve(
         }
         None => ProfileFile::default(),
     };
-    build_profile(&name, pf, cli, env)
+    let mut keys = file.keys.clone();
+    keys.extend(pf.keys.clone());
+    // Conflicts are reported now, naming the file, not when a key is pressed.
+    crate::app::Keymap::from_config(&keys).map_err(|source| ConfigError::Keys {
+        path: path.clone().unwrap_or_default(),
+        source,
+    })?;
+    let mut profile = build_profile(&name, pf, cli, env)?;
+    profile.keys = keys;
+    Ok(profile)
 }
 
 fn build_profile(
@@ -237,6 +263,8 @@ fn build_profile(
             .clone()
             .or(pf.data_dir)
             .unwrap_or_else(|| default_data_dir(name)),
+        low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
+        keys: BTreeMap::new(),
     })
 }
 

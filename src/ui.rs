@@ -49,6 +49,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Approvals => views::approvals::render(frame, body, state, theme),
         View::Help => views::help::render(frame, body, state, theme),
         View::Detail => views::detail::render(frame, body, state, theme),
+        View::Outbox => views::outbox::render(frame, body, state, theme),
     }
     if let Some(c) = &state.confirm {
         views::confirm::render(frame, body, state, c, theme);
@@ -59,7 +60,14 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
 fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let g = &theme.glyphs;
     let sep = || Span::styled(format!(" {} ", g.sep), theme.border());
-    let mut left = vec![Span::styled(" mops", theme.accent()), sep()];
+    // Narrow: the brand and view name go (block titles name the view), so
+    // the profile and read-only markers stay whole.
+    let narrow = area.width < 60;
+    let mut left = if narrow {
+        vec![]
+    } else {
+        vec![Span::styled(" mops", theme.accent()), sep()]
+    };
     // The production label is words plus style, never colour alone.
     if state.production {
         left.push(Span::styled(
@@ -88,16 +96,20 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.marker(),
         ));
     }
-    left.push(sep());
-    let title = match state.view.tab_index() {
-        Some(i) => format!("{} {}", i + 1, state.view.title()),
-        None => state.view.title().to_string(),
-    };
-    left.push(Span::styled(title, theme.accent()));
+    if !narrow {
+        left.push(sep());
+        let title = match state.view.tab_index() {
+            Some(i) => format!("{} {}", i + 1, state.view.title()),
+            None => state.view.title().to_string(),
+        };
+        left.push(Span::styled(title, theme.accent()));
+    }
+    // The profile label outranks the clock when space runs out.
+    let clock_format = if narrow { "%H:%M " } else { "%a %H:%M:%S %:z " };
     let clock = state
         .now
         .with_timezone(&state.local_offset)
-        .format("%a %H:%M:%S %:z ")
+        .format(clock_format)
         .to_string();
     let clock_w = clock.chars().count() as u16;
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock_w)])
@@ -161,23 +173,34 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         frame.render_widget(Paragraph::new(hint), area);
         return;
     }
-    let hints: [(&Action, &str); 8] = [
-        (&Action::Quit, "quit"),
-        (&Action::Help, "help"),
+    let freeze = if state.is_frozen() {
+        "unfreeze"
+    } else {
+        "freeze"
+    };
+    // What can be done here comes first: the footer is cut on the right.
+    let here: &[(Action, &str)] = match state.view {
+        _ if state.readonly => &[],
+        View::Campaigns | View::Detail => &[
+            (Action::Pause, "pause"),
+            (Action::Resume, "resume"),
+            (Action::Fallback, "fallback"),
+        ],
+        View::Approvals => &[(Action::Approve, "approve"), (Action::Reject, "reject")],
+        View::Sync => &[(Action::RetrySync, "retry")],
+        View::Alerts => &[(Action::Acknowledge, "ack")],
+        View::Overview | View::Throttles | View::Help | View::Outbox => &[],
+    };
+    let mut hints: Vec<(&Action, &str)> = vec![(&Action::Quit, "quit"), (&Action::Help, "help")];
+    hints.extend(here.iter().map(|(a, l)| (a, *l)));
+    hints.extend([
         (&Action::NextView, "views"),
         (&Action::Down, "move"),
         (&Action::Detail, "detail"),
         (&Action::FilterMode, "filter"),
         (&Action::CommandMode, "command"),
-        (
-            &Action::Freeze,
-            if state.is_frozen() {
-                "unfreeze"
-            } else {
-                "freeze"
-            },
-        ),
-    ];
+        (&Action::Freeze, freeze),
+    ]);
     let mut spans = Vec::new();
     for (action, label) in hints {
         let key = state.keymap.hint(action);

@@ -146,6 +146,8 @@ pub enum View {
     Approvals,
     Help,
     Detail,
+    /// Commands submitted this session (`:outbox`).
+    Outbox,
 }
 
 impl View {
@@ -170,6 +172,7 @@ impl View {
             View::Approvals => "Approvals",
             View::Help => "Help",
             View::Detail => "Campaign detail",
+            View::Outbox => "Outbox",
         }
     }
 

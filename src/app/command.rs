@@ -9,7 +9,7 @@ pub enum Command {
 }
 
 /// Every command name, in completion order.
-pub const COMMANDS: [(&str, Command); 9] = [
+pub const COMMANDS: [(&str, Command); 10] = [
     ("overview", Command::Show(View::Overview)),
     ("campaigns", Command::Show(View::Campaigns)),
     ("alerts", Command::Show(View::Alerts)),
@@ -17,6 +17,7 @@ pub const COMMANDS: [(&str, Command); 9] = [
     ("throttles", Command::Show(View::Throttles)),
     ("approvals", Command::Show(View::Approvals)),
     ("help", Command::Show(View::Help)),
+    ("outbox", Command::Show(View::Outbox)),
     ("q", Command::Quit),
     ("quit", Command::Quit),
 ];
@@ -25,7 +26,7 @@ pub const COMMANDS: [(&str, Command); 9] = [
 pub const HELP_NOTES: [(&str, &str); 3] = [
     (
         ":overview :campaigns :alerts",
-        ":sync :throttles :approvals :help :q (Tab completes)",
+        ":sync :throttles :approvals :outbox :help :q (Tab completes)",
     ),
     (
         "/status=paused health<60",

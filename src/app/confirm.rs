@@ -174,6 +174,15 @@ pub fn confirmed(state: &mut AppState) -> Vec<Effect> {
 /// Record a command's latest status (from submit or from the dispatcher)
 /// and say what happened in the message line.
 pub fn track(state: &mut AppState, command: OperatorCommand) {
+    // Acknowledgements live in mops' own alert book, not in any API: the
+    // dispatcher only makes them durable and audited, we apply them here.
+    if let (CommandKind::Acknowledge { fingerprint }, CommandStatus::Applied) =
+        (&command.kind, &command.status)
+    {
+        let now = state.world_now();
+        state.engine.acknowledge(fingerprint, &command.actor, now);
+        super::refresh_derived(state);
+    }
     let what = format!("{} {}", command.kind.verb(), command.kind.target());
     state.message = Some(match &command.status {
         CommandStatus::Queued => format!("{what}: queued"),
@@ -343,6 +352,7 @@ mod tests {
         };
         track(&mut s, cmd);
         assert_eq!(s.recent_commands.len(), 1);
+        assert!(s.recent_commands[0].status.is_final());
         assert_eq!(
             s.message.as_deref(),
             Some("pause c-01: conflict: already paused by ben")

@@ -11,7 +11,9 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
-use super::{Action, AppContext, AppState, Effect, InputEdit, confirm, refresh_derived, update};
+use super::{
+    Action, AppContext, AppState, Effect, InputEdit, confirm, refresh_derived, session, update,
+};
 use crate::domain::OperatorCommand;
 use crate::sync::{CommandResult, PollOutcome};
 use crate::terminal::SyncOutput;
@@ -43,6 +45,7 @@ where
 {
     let commands = ctx.commands.clone();
     let mut results = ctx.results.take();
+    let mut saver = ctx.session_sink.take().map(session::Saver::new);
     let (mut state, theme) = AppState::new(ctx, Utc::now());
     state.local_offset = local_offset();
     refresh_derived(&mut state);
@@ -107,6 +110,9 @@ where
                 Effect::ClearScreen => terminal.clear().map_err(color_eyre::Report::new)?,
                 Effect::Submit(command) => submit(&mut state, commands.as_ref(), command),
             }
+        }
+        if let Some(saver) = saver.as_mut() {
+            saver.maybe_save(&state);
         }
         if state.should_quit || !events_open {
             break;

@@ -1,6 +1,8 @@
 //! Sorted, filtered row orders for the list views, computed once per change
 //! so render only slices the visible window.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
@@ -98,6 +100,24 @@ impl Rows {
         filter: Option<&Filter>,
         sort: SortKey,
     ) -> Rows {
+        // One pass over alerts and throttles, not one per campaign: with
+        // 10,000 campaigns the nested scan would dominate every refresh.
+        let mut alert_of: HashMap<&str, Severity> = HashMap::new();
+        for a in derived
+            .alerts
+            .iter()
+            .filter(|a| a.state != AlertState::Resolved)
+        {
+            if let Some(id) = a.campaign_id.as_deref() {
+                let worst = alert_of.entry(id).or_insert(a.severity);
+                *worst = (*worst).max(a.severity);
+            }
+        }
+        let mut throttle_of: HashMap<&str, ThrottleLevel> = HashMap::new();
+        for t in &derived.throttles {
+            let worst = throttle_of.entry(t.campaign_id.as_str()).or_insert(t.level);
+            *worst = (*worst).max(t.level);
+        }
         let all: Vec<CampaignRow> = snapshot
             .campaigns
             .iter()
@@ -107,19 +127,8 @@ impl Rows {
                 score: derived.health.get(&c.id).map(|h| h.score),
                 pacing: c.pacing(now),
                 ctr: ctr(snapshot, &c.id),
-                alert: derived
-                    .alerts
-                    .iter()
-                    .filter(|a| a.state != AlertState::Resolved)
-                    .filter(|a| a.campaign_id.as_deref() == Some(c.id.as_str()))
-                    .map(|a| a.severity)
-                    .max(),
-                throttle: derived
-                    .throttles
-                    .iter()
-                    .filter(|t| t.campaign_id == c.id)
-                    .map(|t| t.level)
-                    .max(),
+                alert: alert_of.get(c.id.as_str()).copied(),
+                throttle: throttle_of.get(c.id.as_str()).copied(),
             })
             .collect();
         let campaigns_total = all.len();
@@ -159,8 +168,10 @@ impl Rows {
                 AlertState::Pending => 1,
                 AlertState::Resolved => 2,
             };
+            // Acknowledged alerts drop below the ones nobody has looked at.
             rank(a.state)
                 .cmp(&rank(b.state))
+                .then(a.acked_by.is_some().cmp(&b.acked_by.is_some()))
                 .then(b.severity.cmp(&a.severity))
                 .then(b.score.total_cmp(&a.score))
                 .then(a.fingerprint.cmp(&b.fingerprint))
@@ -215,5 +226,63 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::fixture;
+
+    #[test]
+    fn orders_are_worst_first_and_markers_take_the_worst() {
+        let snap = fixture::snapshot();
+        let derived = fixture::derived();
+        let rows = Rows::build(&snap, &derived, fixture::now(), None, SortKey::Health);
+        let id = |i: usize| snap.campaigns[i].id.as_str();
+        let worst: Vec<&str> = rows.worst.iter().map(|&i| id(i)).collect();
+        assert_eq!(worst, ["c-01", "c-02", "c-03", "c-05", "c-04", "c-07"]);
+        // Unscored campaigns are listed, after the scored ones.
+        assert_eq!(rows.campaigns.len(), 8);
+        assert_eq!(rows.campaigns[6].score, None);
+        let c05 = rows.campaigns.iter().find(|r| id(r.idx) == "c-05").unwrap();
+        assert_eq!(c05.alert, Some(Severity::Warning));
+        assert_eq!(c05.throttle, Some(ThrottleLevel::Throttled));
+        // Firing before pending; critical before warning.
+        let alerts: Vec<&str> = rows
+            .alerts
+            .iter()
+            .map(|&i| derived.alerts[i].fingerprint.as_str())
+            .collect();
+        assert_eq!(alerts, ["c-01/ctr", "c-02/bounce_rate", "c-05/sends"]);
+        // Full-speed throttles are not problems; paused before throttled.
+        let throttles: Vec<&str> = rows
+            .throttles
+            .iter()
+            .map(|&i| derived.throttles[i].campaign_id.as_str())
+            .collect();
+        assert_eq!(throttles, ["c-03", "c-05"]);
+        // Failing jobs, longest failing first; pending approvals by deadline.
+        let sync: Vec<&str> = rows
+            .sync
+            .iter()
+            .map(|&i| snap.sync_jobs[i].id.as_str())
+            .collect();
+        assert_eq!(sync, ["j-1", "j-2"]);
+        let approvals: Vec<&str> = rows
+            .approvals
+            .iter()
+            .map(|&i| snap.approvals[i].id.as_str())
+            .collect();
+        assert_eq!(approvals, ["ar-100", "ar-101", "ar-102"]);
+    }
+
+    #[test]
+    fn ctr_uses_the_last_day() {
+        let snap = fixture::snapshot();
+        let v = ctr(&snap, "c-01").unwrap();
+        // 20 hours at 2.1 % and the last 4 at 0.4 %.
+        assert!((0.017..0.019).contains(&v), "{v}");
+        assert_eq!(ctr(&snap, "c-02"), None);
     }
 }

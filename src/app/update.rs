@@ -96,8 +96,10 @@ pub fn input_action(key: &KeyEvent) -> Option<Action> {
 }
 
 fn show(state: &mut AppState, view: View) {
-    if view == View::Help || view == View::Detail {
-        if state.view != View::Help && state.view != View::Detail {
+    // Overlay-like views remember the list they were opened from.
+    let overlay = |v: View| matches!(v, View::Help | View::Detail | View::Outbox);
+    if overlay(view) {
+        if !overlay(state.view) {
             state.back = Some(state.view);
         }
     } else {
@@ -134,6 +136,7 @@ pub fn row_count(state: &AppState, view: View) -> usize {
         View::Throttles => state.rows.throttles.len(),
         View::Approvals => state.rows.approvals.len(),
         View::Help => Action::BINDABLE.len() + command::HELP_NOTES.len(),
+        View::Outbox => state.recent_commands.len(),
         View::Overview | View::Detail => 0,
     }
 }
@@ -187,7 +190,7 @@ pub fn selected_campaign(state: &AppState) -> Option<String> {
             .campaigns
             .first()
             .map(|r| state.snapshot.campaigns[r.idx].id.clone()),
-        View::Sync | View::Help | View::Detail => None,
+        View::Sync | View::Help | View::Detail | View::Outbox => None,
     }
 }
 

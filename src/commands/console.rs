@@ -80,12 +80,14 @@ pub async fn run(profile: Profile) -> Result<()> {
         theme,
         initial: cached,
         stale_after: profile.stale_after,
-        keymap: crate::app::keymap::Keymap::default(),
+        keymap: crate::app::keymap::Keymap::from_config(&profile.keys)
+            .wrap_err("invalid [keys] in the config")?,
         engine: load_engine(&store),
         commands: Some(cmd_tx),
         results: Some(res_rx),
+        session,
+        session_sink: Some(session_sink(&store)),
     };
-    let _ = session;
 
     terminal::install_panic_hook();
     terminal::spawn_signal_handler(cancel.clone());
@@ -100,12 +102,36 @@ pub async fn run(profile: Profile) -> Result<()> {
     let _ = writer.await;
     let _ = dispatcher.await;
     let state = result?;
+    // Also reached on SIGTERM/SIGHUP: the signal handler cancels the loop.
+    let mut session = app::session::current(&state);
+    session.left_at = chrono::Utc::now();
+    save_session(&store, &session);
     save_engine(&store, &state.engine);
     Ok(())
 }
 
+/// View and filter go to the store as they change, so even a session
+/// killed without a chance to clean up restores close to where it was.
+fn session_sink(store: &Store) -> app::SessionSink {
+    let store = store.clone();
+    app::SessionSink::new(move |s| {
+        if let Err(e) = store.save_session(s) {
+            tracing::warn!(error = %e, "cannot save the session");
+        }
+    })
+}
+
+fn save_session(store: &Store, session: &app::Session) {
+    if let Err(e) = store
+        .save_session(session)
+        .and_then(|()| store.flush_cache())
+    {
+        tracing::warn!(error = %e, "cannot save the session");
+    }
+}
+
 /// Alert acknowledgements, silences and throttle hysteresis survive restarts.
-fn load_engine(store: &Store) -> Engine {
+pub fn load_engine(store: &Store) -> Engine {
     store
         .load_engine_state()
         .ok()
@@ -115,15 +141,14 @@ fn load_engine(store: &Store) -> Engine {
 }
 
 fn save_engine(store: &Store, engine: &Engine) {
-    match serde_json::to_vec(engine) {
-        Ok(blob) => {
-            if let Err(e) = store
-                .save_engine_state(&blob)
-                .and_then(|()| store.flush_cache())
-            {
-                tracing::warn!(error = %e, "cannot save alert state");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot encode alert state"),
+    if let Err(e) = save_engine_state(store, engine).and_then(|()| store.flush_cache()) {
+        tracing::warn!(error = %e, "cannot save alert state");
     }
+}
+
+/// Writes the engine (alert book, acknowledgements, hysteresis) to the cache;
+/// the caller flushes.
+pub fn save_engine_state(store: &Store, engine: &Engine) -> Result<(), crate::store::StoreError> {
+    let blob = serde_json::to_vec(engine)?;
+    store.save_engine_state(&blob)
 }

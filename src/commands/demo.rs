@@ -46,6 +46,8 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         stale_after: chrono::Duration::seconds(30),
         data_dir,
         vendors: Default::default(),
+        low_bandwidth: overrides.low_bandwidth,
+        keys: Default::default(),
     };
     tracing::info!(url = %sim.base_url(), "demo simulator started");
     let result = super::console::run(profile).await;

@@ -13,39 +13,100 @@ use crate::app::AppState;
 use crate::domain::System;
 
 /// A block titled on the left and, when the data has a source, the source's
-/// freshness on the right. `compact` drops the borders for tiny terminals.
+/// freshness on the right, compacted to the room the title leaves in
+/// `width` columns: the area's name always stays readable, and a failing or
+/// stale source keeps at least its symbol and a word. `compact` drops the
+/// borders for tiny terminals.
 pub fn block<'a>(
     title: Line<'a>,
+    width: u16,
     source: Option<System>,
     state: &AppState,
     theme: &Theme,
     compact: bool,
 ) -> Block<'a> {
+    let borders = if compact { 0 } else { 2 };
+    // The name (first span) is never given up; after it a failing source's
+    // warning outranks the title's detail, which outranks a fresh age.
+    let inner = usize::from(width).saturating_sub(borders);
+    let name_w = title.spans.first().map_or(0, Span::width);
+    // One column between the two titles so they never touch.
+    let with_detail = inner.saturating_sub(title.width() + 1);
+    let fresh = source.and_then(|system| {
+        let (variants, f) = fitting_variants(state, system, theme);
+        let fits = |room: usize| move |l: &Line<'static>| l.width() <= room;
+        if f == Fresh::Fresh {
+            return variants.into_iter().find(fits(with_detail));
+        }
+        // A problem keeps its source and age ("MKT 2s failing") even if the
+        // detail has to be cut for it; only the long form must fit beside it.
+        let mut it = variants.into_iter();
+        let full = it.next().filter(fits(with_detail));
+        full.or_else(|| it.find(fits(inner.saturating_sub(name_w + 1))))
+    });
+    let title = match &fresh {
+        Some(f) => cut(title, inner.saturating_sub(f.width() + 1).max(name_w)),
+        None => title,
+    };
     let mut b = Block::new()
         .borders(if compact { Borders::NONE } else { Borders::ALL })
         .border_set(theme.glyphs.border)
         .border_style(theme.border())
         .title(title);
-    if let Some(system) = source {
-        b = b.title(freshness_line(state, system, theme).right_aligned());
+    if let Some(line) = fresh {
+        b = b.title(line.right_aligned());
     }
     b
 }
 
-pub fn freshness_line(state: &AppState, system: System, theme: &Theme) -> Line<'static> {
-    let (text, fresh) = format::freshness(state, system);
-    let g = &theme.glyphs;
-    match fresh {
-        Fresh::Fresh => Line::from(Span::styled(format!(" {text} "), theme.muted())),
-        Fresh::Failing => Line::from(Span::styled(
-            format!(" {} {text} ", g.warning),
-            theme.warn(),
-        )),
-        Fresh::Stale | Fresh::Never => Line::from(Span::styled(
-            format!(" {} {text} ", g.critical),
-            theme.crit(),
-        )),
+/// `line` cut to at most `max` columns, dropping from the end.
+fn cut(line: Line<'_>, max: usize) -> Line<'_> {
+    if line.width() <= max {
+        return line;
     }
+    let mut left = max;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let mut text = String::new();
+        for ch in span.content.chars() {
+            let w = Span::raw(ch.to_string()).width();
+            if w > left {
+                left = 0;
+                break;
+            }
+            left -= w;
+            text.push(ch);
+        }
+        spans.push(Span::styled(text, span.style));
+    }
+    Line::from(spans)
+}
+
+/// The freshness texts for `system` as styled lines, longest first.
+fn fitting_variants(
+    state: &AppState,
+    system: System,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, Fresh) {
+    let (variants, fresh) = format::freshness_variants(state, system);
+    let g = &theme.glyphs;
+    let (glyph, style) = match fresh {
+        Fresh::Fresh => (None, theme.muted()),
+        Fresh::Failing => (Some(g.warning), theme.warn()),
+        Fresh::Stale | Fresh::Never => (Some(g.critical), theme.crit()),
+    };
+    let lines = variants
+        .into_iter()
+        .map(|text| match glyph {
+            Some(sym) => format!(" {sym} {text} "),
+            None => format!(" {text} "),
+        })
+        .map(|t| Line::from(Span::styled(t, style)))
+        .collect();
+    (lines, fresh)
 }
 
 pub fn title<'a>(name: &str, detail: String, theme: &Theme) -> Line<'a> {

@@ -420,3 +420,13 @@ pub fn offline_state() -> AppState {
     s.snapshot.freshness.insert(System::Erp, fresh(13 * 60, 4));
     s
 }
+
+/// Every source's last poll failed seconds ago, after recent successes:
+/// the longest freshness texts, the case that hid area names at 80 columns.
+pub fn failing_state() -> AppState {
+    let mut s = state();
+    for system in System::ALL {
+        s.snapshot.freshness.insert(system, fresh(2, 1));
+    }
+    s
+}

@@ -58,6 +58,44 @@ pub fn freshness(state: &AppState, system: System) -> (String, Fresh) {
     }
 }
 
+/// Freshness texts for a title, longest first, down to the shortest that
+/// still says what is wrong: "Marketing 2s ago, last poll failed",
+/// "MKT 2s failing", "failing". A fresh source may vanish when there is no
+/// room (nothing is wrong); the others keep a word besides their symbol.
+pub fn freshness_variants(state: &AppState, system: System) -> (Vec<String>, Fresh) {
+    let (full, fresh) = freshness(state, system);
+    let f = state.snapshot.freshness(system);
+    let short = short_label(system);
+    let a = f.age(state.now).map(short_age).unwrap_or_default();
+    let rest = match fresh {
+        Fresh::Fresh => vec![format!("{short} {a}")],
+        Fresh::Failing => vec![format!("{short} {a} failing"), "failing".into()],
+        Fresh::Stale => vec![format!("{short} {a} stale"), "stale".into()],
+        Fresh::Never => vec![format!("{short} never"), "never".into()],
+    };
+    (std::iter::once(full).chain(rest).collect(), fresh)
+}
+
+/// Three letters per source, for narrow titles.
+pub fn short_label(system: System) -> &'static str {
+    match system {
+        System::Marketing => "MKT",
+        System::Crm => "CRM",
+        System::Erp => "ERP",
+    }
+}
+
+/// "5s", "14m", "3h", "2d": one unit, for narrow titles.
+pub fn short_age(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..172_800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// Every source has been tried and its latest poll failed.
 pub fn offline(state: &AppState) -> bool {
     System::ALL.iter().all(|s| {

@@ -62,6 +62,41 @@ fn offline_overview_snapshot() {
     );
 }
 
+const AREA_NAMES: [&str; 5] = [
+    "Campaign health",
+    "Alerts",
+    "Sync failures",
+    "Throttles",
+    "Approvals",
+];
+
+#[test]
+fn area_names_survive_failing_sources_at_80_columns() {
+    let t = draw(&fixture::failing_state(), &Theme::default(), 80, 24);
+    insta::assert_snapshot!("overview_failing_80x24", t.backend());
+    for (label, state) in [
+        ("failing", fixture::failing_state()),
+        ("stale", fixture::offline_state()),
+    ] {
+        let t = draw(&state, &Theme::default(), 80, 24);
+        let screen = text(t.backend().buffer());
+        assert!(screen.contains("OFFLINE"), "{label}: {screen}");
+        for name in AREA_NAMES {
+            assert!(screen.contains(name), "{label}: {name} hidden:\n{screen}");
+        }
+        // Not colour alone: the state is said in words next to its symbol.
+        let word = if label == "failing" {
+            "failing"
+        } else {
+            "stale"
+        };
+        assert!(
+            screen.matches(word).count() >= 5,
+            "{label}: every area says {word}:\n{screen}"
+        );
+    }
+}
+
 #[test]
 fn view_snapshots() {
     let theme = Theme::default();
@@ -256,4 +291,79 @@ fn help_scrolls_to_the_syntax_notes() {
         screen.contains("acknowledge the selected alert"),
         "{screen}"
     );
+}
+
+#[test]
+fn outbox_snapshots() {
+    use crate::domain::{CommandKind, CommandStatus, OperatorCommand, Verdict};
+    let mut s = fixture::state();
+    let cmd = |key: &str, kind: CommandKind, status: CommandStatus, mins: i64| OperatorCommand {
+        idempotency_key: key.into(),
+        kind,
+        actor: "ana".into(),
+        reason: Some("CTR collapse".into()),
+        created_at: fixture::now() - chrono::Duration::minutes(mins),
+        status,
+        updated_at: None,
+    };
+    s.recent_commands = vec![
+        cmd(
+            "k1",
+            CommandKind::Pause {
+                campaign_id: "c-01".into(),
+            },
+            CommandStatus::Applied,
+            12,
+        ),
+        cmd(
+            "k2",
+            CommandKind::Decide {
+                request_id: "ar-101".into(),
+                step_id: "finance".into(),
+                verdict: Verdict::Approve,
+            },
+            CommandStatus::Conflict {
+                detail: "already decided by dan".into(),
+            },
+            5,
+        ),
+        cmd(
+            "k3",
+            CommandKind::RetrySync {
+                job_id: "j-1".into(),
+            },
+            CommandStatus::Sent,
+            1,
+        ),
+    ];
+    update(&mut s, Action::CommandMode);
+    for c in "outbox".chars() {
+        update(&mut s, Action::Input(crate::app::InputEdit::Char(c)));
+    }
+    update(&mut s, Action::Input(crate::app::InputEdit::Submit));
+    assert_eq!(s.view, View::Outbox);
+    for (w, h) in SIZES {
+        let t = draw(&s, &Theme::default(), w, h);
+        insta::assert_snapshot!(format!("outbox_{w}x{h}"), t.backend());
+    }
+    update(&mut s, Action::Back);
+    assert_eq!(s.view, View::Overview);
+}
+
+#[test]
+fn footer_offers_the_views_commands_unless_readonly() {
+    let mut s = in_view(View::Approvals);
+    let footer = |s: &AppState| {
+        let t = draw(s, &Theme::default(), 120, 24);
+        text(t.backend().buffer())
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(!footer(&s).contains("approve"), "readonly: {}", footer(&s));
+    s.readonly = false;
+    assert!(footer(&s).contains("a approve  x reject"), "{}", footer(&s));
+    s.view = View::Campaigns;
+    assert!(footer(&s).contains("p pause"), "{}", footer(&s));
 }

@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod detail;
 pub mod help;
 pub mod lists;
+pub mod outbox;
 pub mod overview;
 
 use ratatui::text::Span;

@@ -22,7 +22,10 @@ fn next_step(r: &ApprovalRequest) -> String {
     }
 }
 
-fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
+fn spec<'a>(state: &'a AppState, theme: &'a Theme, width: u16, wide_from: u16) -> ListSpec<'a> {
+    let wide = width >= wide_from;
+    // Under 60 columns the budget gives way to who is next and when.
+    let narrow = width < 60;
     let reqs = &state.snapshot.approvals;
     let g = &theme.glyphs;
     let mut header = vec!["", "Request", "Budget", "Next", "Deadline"];
@@ -33,6 +36,10 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
         Constraint::Fill(2),
         Constraint::Length(15),
     ];
+    if narrow {
+        header.remove(2);
+        widths.remove(2);
+    }
     if wide {
         header.extend(["Signed", "Campaign"]);
         widths.extend([Constraint::Length(6), Constraint::Fill(1)]);
@@ -40,7 +47,7 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
     ListSpec {
         name: "Approvals",
         detail: format!("{} pending", state.rows.approvals.len()),
-        source: System::Erp,
+        source: Some(System::Erp),
         header,
         widths,
         empty: "nothing waiting for approval",
@@ -65,6 +72,9 @@ fn spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<'a> {
                     style,
                 )),
             ];
+            if narrow {
+                cells.remove(2);
+            }
             if wide {
                 cells.push(Cell::from(format!(
                     "{}/{}",
@@ -86,13 +96,13 @@ pub fn area(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme, compact
         theme,
         compact,
         None,
-        spec(state, theme, r.width >= 120),
+        spec(state, theme, r.width, 120),
     );
 }
 
 pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let [list, chain] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(r);
-    let s = spec(state, theme, r.width >= 100);
+    let s = spec(state, theme, r.width, 100);
     draw(frame, list, state, theme, false, Some(View::Approvals), s);
     let selected = state
         .rows
@@ -104,6 +114,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     });
     let block = area::block(
         area::title("Chain", detail, theme),
+        chain.width,
         None,
         state,
         theme,

@@ -49,7 +49,14 @@ pub fn health_area(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme, 
         },
         theme,
     );
-    let mut block = area::block(title, Some(System::Marketing), state, theme, compact);
+    let mut block = area::block(
+        title,
+        r.width,
+        Some(System::Marketing),
+        state,
+        theme,
+        compact,
+    );
     if !compact && !counts.is_empty() {
         block = block.title_bottom(Line::from(Span::styled(
             format!(" {counts} "),
@@ -133,6 +140,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     ));
     let block = area::block(
         area::title("Campaigns", detail, theme),
+        r.width,
         Some(System::Marketing),
         state,
         theme,
@@ -141,6 +149,8 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let selected = state.selected(View::Campaigns);
     let window = area::window(rows_all.len(), Some(selected), area::capacity(r, false));
     let wide = r.width >= 120;
+    // Below 60 columns the name matters more than channel, pacing and CTR.
+    let narrow = r.width < 60;
     let dash = theme.glyphs.dash;
     // Only the visible window is turned into rows: 10,000 campaigns cost
     // the same to draw as 20.
@@ -161,6 +171,9 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
                 ),
                 Cell::from(row.ctr.map_or(dash.to_string(), format::percent)),
             ];
+            if narrow {
+                cells.truncate(4);
+            }
             if wide {
                 cells.push(Cell::from(format!(
                     "{} / {}",
@@ -192,6 +205,10 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         Constraint::Length(6),
         Constraint::Length(6),
     ];
+    if narrow {
+        header.truncate(4);
+        widths.truncate(4);
+    }
     if wide {
         header.extend(["Spend / budget", "Owner", "Provider"]);
         widths.extend([

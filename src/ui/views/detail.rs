@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 
 use super::health_span;
+use crate::analytics::Signal;
 use crate::app::AppState;
 use crate::domain::{Campaign, MetricKind, System};
 use crate::ui::area;
@@ -22,6 +23,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let Some(c) = campaign else {
         let block = area::block(
             area::title("Campaign detail", String::new(), theme),
+            r.width,
             None,
             state,
             theme,
@@ -34,14 +36,21 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).style(theme.muted()).block(block), r);
         return;
     };
+    // Facts first: charts shrink, then go, before the facts lose a line.
+    let chart_h = match r.height {
+        0..14 => 0,
+        14..20 => 4,
+        _ => 5,
+    };
     let [info, sends, ctr] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(5),
-        Constraint::Length(5),
+        Constraint::Length(chart_h),
+        Constraint::Length(chart_h),
     ])
     .areas(r);
     let block = area::block(
         area::title(&c.name, format!("{}, Esc back", c.id), theme),
+        info.width,
         Some(System::Marketing),
         state,
         theme,
@@ -65,25 +74,42 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .map(|b| b.get(MetricKind::Sends).max(0.0) as u64)
         .collect();
-    // CTR in hundredths of a percent, so the integer sparkline keeps detail.
-    let ctr_data: Vec<u64> = recent
-        .iter()
-        .map(|b| {
-            let base = b.get(MetricKind::Deliveries).max(b.get(MetricKind::Sends));
-            if base > 0.0 {
-                (b.get(MetricKind::Clicks) / base * 10_000.0) as u64
-            } else {
-                0
-            }
-        })
-        .collect();
-    // The alert's expected band next to the series it is about.
-    let band = |signal: &str| {
+    // The second chart follows the campaign's alert when it is about a
+    // rate or spend (bounce rate, say); CTR otherwise.
+    let mine = || {
         state
             .derived
             .alerts
             .iter()
-            .find(|a| a.campaign_id.as_deref() == Some(c.id.as_str()) && a.signal == signal)
+            .filter(|a| a.campaign_id.as_deref() == Some(c.id.as_str()))
+    };
+    let focus = mine()
+        .find_map(|a| {
+            Signal::CAMPAIGN
+                .into_iter()
+                .find(|s| s.name() == a.signal && *s != Signal::Sends)
+        })
+        .unwrap_or(Signal::Ctr);
+    let policy = &state.engine.policy().anomaly;
+    // Rates in hundredths of a percent, spend in cents: the sparkline is
+    // integer, and this keeps the detail.
+    let scale = if focus == Signal::Spend {
+        100.0
+    } else {
+        10_000.0
+    };
+    let focus_values: Vec<Option<f64>> = recent
+        .iter()
+        .map(|b| focus.read(b, policy).map(|(v, _)| v))
+        .collect();
+    let focus_data: Vec<u64> = focus_values
+        .iter()
+        .map(|v| (v.unwrap_or(0.0).max(0.0) * scale) as u64)
+        .collect();
+    // The alert's expected band next to the series it is about.
+    let band = |signal: &str| {
+        mine()
+            .find(|a| a.signal == signal)
             .map(|a| {
                 let dash = theme.glyphs.dash;
                 let band =
@@ -95,9 +121,11 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
     let last_sends = sends_data
         .last()
         .map_or(String::new(), |v| format!(", last {v}"));
-    let last_ctr = ctr_data.last().map_or(String::new(), |v| {
-        format!(", last {}", format::percent(*v as f64 / 10_000.0))
-    });
+    let last_focus = focus_values
+        .iter()
+        .rev()
+        .find_map(|v| *v)
+        .map_or(String::new(), |v| format!(", last {}", focus.format(v)));
     let sends_detail = format!("{last_sends}{}", band("sends"));
     spark(
         frame,
@@ -107,8 +135,9 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
         &sends_data,
         theme,
     );
-    let ctr_detail = format!("{last_ctr}{}", band("ctr"));
-    spark(frame, ctr, "CTR per hour", ctr_detail, &ctr_data, theme);
+    let focus_detail = format!("{last_focus}{}", band(focus.name()));
+    let focus_title = format!("{} per hour", focus.label());
+    spark(frame, ctr, &focus_title, focus_detail, &focus_data, theme);
 }
 
 /// Bars scaled from the window's minimum, not from zero: hourly counts sit

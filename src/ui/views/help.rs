@@ -57,6 +57,7 @@ pub fn render(frame: &mut Frame, r: Rect, state: &AppState, theme: &Theme) {
             "keys from your keymap, Esc or ? to close".into(),
             theme,
         ),
+        r.width,
         None,
         state,
         theme,

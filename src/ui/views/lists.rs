@@ -18,7 +18,7 @@ use crate::ui::theme::Theme;
 pub struct ListSpec<'a> {
     pub name: &'static str,
     pub detail: String,
-    pub source: System,
+    pub source: Option<System>,
     pub header: Vec<&'static str>,
     pub widths: Vec<Constraint>,
     pub empty: &'static str,
@@ -39,7 +39,8 @@ pub fn draw(
 ) {
     let block = area::block(
         area::title(spec.name, spec.detail, theme),
-        Some(spec.source),
+        r.width,
+        spec.source,
         state,
         theme,
         compact,
@@ -87,17 +88,18 @@ fn alert_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec
         Constraint::Length(19),
     ];
     if wide {
-        header.extend(["Severity", "Since", "Baseline"]);
+        header.extend(["Severity", "Since", "Acked by", "Baseline"]);
         widths.extend([
             Constraint::Length(8),
             Constraint::Length(7),
+            Constraint::Length(10),
             Constraint::Fill(1),
         ]);
     }
     ListSpec {
         name: "Alerts",
         detail: format!("{firing} firing, {pending} pending"),
-        source: System::Marketing,
+        source: Some(System::Marketing),
         header,
         widths,
         empty: "no alerts",
@@ -105,6 +107,7 @@ fn alert_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec
         row: Box::new(move |k| {
             let a = &alerts[state.rows.alerts[k]];
             let style = match a.severity {
+                _ if a.acked_by.is_some() => theme.muted(),
                 Severity::Critical => theme.crit(),
                 Severity::Warning => theme.warn(),
                 Severity::Info => theme.text(),
@@ -133,6 +136,7 @@ fn alert_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec
             if wide {
                 cells.push(Cell::from(Span::styled(a.severity.as_str(), style)));
                 cells.push(Cell::from(format::age(state.world_now() - a.since)));
+                cells.push(Cell::from(a.acked_by.clone().unwrap_or_default()));
                 cells.push(Cell::from(a.baseline.clone()));
             }
             Row::new(cells)
@@ -194,7 +198,7 @@ fn sync_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListSpec<
     ListSpec {
         name: "Sync failures",
         detail: format!("{} of {} jobs", state.rows.sync.len(), jobs.len()),
-        source: System::Crm,
+        source: Some(System::Crm),
         header,
         widths,
         empty: "no failing sync jobs",
@@ -260,7 +264,7 @@ fn throttle_spec<'a>(state: &'a AppState, theme: &'a Theme, wide: bool) -> ListS
     ListSpec {
         name: "Throttles",
         detail: format!("{}", state.rows.throttles.len()),
-        source: System::Erp,
+        source: Some(System::Erp),
         header,
         widths,
         empty: "no throttles",
