@@ -57,6 +57,8 @@ pub struct ProfileFile {
     pub token_file: Option<PathBuf>,
     pub actor: Option<String>,
     pub role: Option<String>,
+    /// Approval scopes for the approver role: marketing, finance, legal, margin.
+    pub scopes: Option<Vec<String>>,
     pub production: Option<bool>,
     pub readonly: Option<bool>,
     pub theme: Option<String>,
@@ -96,6 +98,7 @@ pub struct Profile {
     pub endpoints: Endpoints,
     pub actor: String,
     pub role: String,
+    pub scopes: Vec<String>,
     pub production: bool,
     pub readonly: bool,
     pub theme: String,
@@ -107,6 +110,19 @@ pub struct Profile {
     pub low_bandwidth: bool,
     /// `[keys]` overrides, already checked for conflicts at load.
     pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Profile {
+    /// Who is acting, for local authorization (the server still decides).
+    pub fn principal(&self) -> crate::domain::Principal {
+        crate::domain::Principal {
+            name: self.actor.clone(),
+            // Validated in `build_profile`; a hand-built profile with a typo
+            // gets the least privilege.
+            role: crate::domain::Role::parse(&self.role).unwrap_or(crate::domain::Role::Viewer),
+            scopes: self.scopes.clone(),
+        }
+    }
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -248,9 +264,26 @@ fn build_profile(
             .or(pf.actor)
             .or_else(|| env("USER"))
             .unwrap_or_else(|| "operator".into()),
-        role: env("MOPS_ROLE")
-            .or(pf.role)
-            .unwrap_or_else(|| "operator".into()),
+        role: {
+            let role = env("MOPS_ROLE")
+                .or(pf.role)
+                .unwrap_or_else(|| "operator".into());
+            if crate::domain::Role::parse(&role).is_none() {
+                return Err(invalid(format!(
+                    "unknown role {role:?}: use viewer, operator, approver or admin"
+                )));
+            }
+            role
+        },
+        scopes: env("MOPS_SCOPES")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .or(pf.scopes)
+            .unwrap_or_default(),
         production: pf.production.unwrap_or(false),
         readonly: cli.readonly || pf.readonly.unwrap_or(false),
         theme: env("MOPS_THEME")
