@@ -17,7 +17,7 @@ use serde_json::json;
 use super::output::ReportFormat;
 use super::world;
 use crate::config::Profile;
-use crate::connectors::NativeClient;
+use crate::connectors::vendor::Backend;
 use crate::domain::{
     CommandKind, CommandStatus, OperatorCommand, Principal, Role, Snapshot, System, authorize,
 };
@@ -192,7 +192,7 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
 /// now, or on the cached ones when the CRM cannot be reached.
 async fn compliance_guards(
     kind: &CommandKind,
-    client: &NativeClient,
+    client: &Backend,
     store: &Store,
 ) -> Vec<String> {
     if !matches!(
@@ -256,7 +256,7 @@ pub struct Flushed {
 /// that cannot be sent yet (later ones must not overtake it).
 pub async fn flush(
     store: &Store,
-    client: &crate::connectors::NativeClient,
+    client: &crate::connectors::vendor::Backend,
     actor: &Actor,
     ours: Option<&str>,
 ) -> Result<Flushed, StoreError> {
