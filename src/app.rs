@@ -7,12 +7,15 @@
 pub mod action;
 pub mod command;
 pub mod confirm;
+mod evaluator;
 mod event_loop;
 pub mod filter;
 pub mod keymap;
 pub mod rows;
 pub mod session;
 mod update;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::mpsc::Receiver;
@@ -38,6 +41,8 @@ pub struct AppContext {
     pub production: bool,
     pub readonly: bool,
     pub actor: String,
+    /// Role and approval scopes for local refusals (the server still decides).
+    pub principal: crate::domain::Principal,
     pub theme: ui::theme::Theme,
     /// Last known state from the cache, shown (as stale) until pollers report.
     pub initial: Snapshot,
@@ -54,6 +59,8 @@ pub struct AppContext {
     pub session: Option<Session>,
     /// Saves the session as view and filter change; `None` in tests.
     pub session_sink: Option<SessionSink>,
+    /// For slow links: 5 s tick, clock without seconds, redraw on data only.
+    pub low_bandwidth: bool,
 }
 
 impl Default for AppContext {
@@ -63,6 +70,12 @@ impl Default for AppContext {
             production: false,
             readonly: false,
             actor: String::new(),
+            // Tests and tools get full rights; the console passes the profile's.
+            principal: crate::domain::Principal {
+                name: String::new(),
+                role: crate::domain::Role::Admin,
+                scopes: Vec::new(),
+            },
             theme: ui::theme::Theme::default(),
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
@@ -72,6 +85,7 @@ impl Default for AppContext {
             results: None,
             session: None,
             session_sink: None,
+            low_bandwidth: false,
         }
     }
 }
@@ -104,11 +118,15 @@ pub struct AppState {
     pub profile: String,
     pub production: bool,
     pub readonly: bool,
+    pub low_bandwidth: bool,
     pub actor: String,
+    pub principal: crate::domain::Principal,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
-    /// What the screen shows. While frozen this is a copy that polls do not touch.
-    pub snapshot: Snapshot,
+    /// What the screen shows. While frozen this is a copy that polls do not
+    /// touch. Shared with a running evaluation, so polls that land meanwhile
+    /// are held (see `held`) rather than forcing a copy of a big snapshot.
+    pub snapshot: Arc<Snapshot>,
     pub derived: Derived,
     pub engine: Engine,
     /// When `derived` was last computed; alert life cycles advance with time
@@ -147,6 +165,17 @@ pub struct AppState {
     pub started_at: DateTime<Utc>,
     /// Set when a session was restored; holds the "since you left" summary.
     pub since_you_left: Option<SinceYouLeft>,
+    /// Analytics run on a blocking task (set by `run`); `update` and the
+    /// unit tests evaluate inline.
+    pub background_eval: bool,
+    /// Data changed since the last evaluation started.
+    pub eval_wanted: bool,
+    /// An evaluation holds the engine; `engine` is a stand-in until it returns.
+    pub eval_running: bool,
+    /// Polls that arrived while a big snapshot was being evaluated.
+    pub held: Vec<PollOutcome>,
+    /// Acknowledgements (fingerprint, by) made while the engine was away.
+    pub pending_acks: Vec<(String, String)>,
 }
 
 impl AppState {
@@ -155,10 +184,12 @@ impl AppState {
             profile: ctx.profile,
             production: ctx.production,
             readonly: ctx.readonly,
+            low_bandwidth: ctx.low_bandwidth,
             actor: ctx.actor,
+            principal: ctx.principal,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,
-            snapshot: ctx.initial,
+            snapshot: Arc::new(ctx.initial),
             derived: Derived::default(),
             engine: ctx.engine,
             evaluated_at: None,
@@ -183,6 +214,11 @@ impl AppState {
             should_quit: false,
             started_at: now,
             since_you_left: None,
+            background_eval: false,
+            eval_wanted: false,
+            eval_running: false,
+            held: Vec::new(),
+            pending_acks: Vec::new(),
         };
         if let Some(session) = &ctx.session {
             session::restore(&mut state, session);
@@ -206,7 +242,7 @@ impl AppState {
             }
             None => {
                 for o in outcomes {
-                    crate::sync::apply_outcome(&mut self.snapshot, o);
+                    crate::sync::apply_outcome(Arc::make_mut(&mut self.snapshot), o);
                 }
                 refresh_derived(self);
             }
@@ -231,6 +267,11 @@ impl AppState {
 /// Recompute everything derived from the snapshot. The one place analytics
 /// run, so the views can never disagree about health or alerts.
 pub fn refresh_derived(state: &mut AppState) {
+    if state.background_eval {
+        state.eval_wanted = true;
+        refresh_rows(state);
+        return;
+    }
     let world = state.world_now();
     state.derived = state.engine.evaluate(&state.snapshot, world);
     state.evaluated_at = Some(state.now);

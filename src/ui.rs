@@ -96,6 +96,15 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.marker(),
         ));
     }
+    // Until the first evaluation returns, health and alerts are not known
+    // yet: say so rather than show an all-clear.
+    if state.eval_running && state.evaluated_at.is_none() {
+        left.push(sep());
+        left.push(Span::styled(
+            format!("analysing{}", g.waiting),
+            theme.muted(),
+        ));
+    }
     if !narrow {
         left.push(sep());
         let title = match state.view.tab_index() {
@@ -105,7 +114,12 @@ fn render_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         left.push(Span::styled(title, theme.accent()));
     }
     // The profile label outranks the clock when space runs out.
-    let clock_format = if narrow { "%H:%M " } else { "%a %H:%M:%S %:z " };
+    let clock_format = match (narrow, state.low_bandwidth) {
+        (true, _) => "%H:%M ",
+        // Seconds would repaint the header every second over a slow link.
+        (false, true) => "%a %H:%M %:z ",
+        (false, false) => "%a %H:%M:%S %:z ",
+    };
     let clock = state
         .now
         .with_timezone(&state.local_offset)
@@ -164,9 +178,10 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     }
     if state.confirm.is_some() {
         let hint = Line::from(vec![
-            Span::styled(" type a reason, ", theme.muted()),
+            Span::styled(" Tab", theme.accent()),
+            Span::styled(" next field/button, ", theme.muted()),
             Span::styled("Enter", theme.accent()),
-            Span::styled(" confirm, ", theme.muted()),
+            Span::styled(" press, ", theme.muted()),
             Span::styled("Esc", theme.accent()),
             Span::styled(" cancel", theme.muted()),
         ]);

@@ -197,8 +197,10 @@ async fn confirmed_command_reaches_the_dispatcher_channel() {
         })
         .await
         .unwrap();
-    let mut events = vec![key('2'), key('p')];
+    // Cancel has the focus: Tab to the reason, Enter on to Confirm, Enter.
+    let mut events = vec![key('2'), key('p'), code(KeyCode::Tab)];
     events.extend("testing".chars().map(key));
+    events.push(code(KeyCode::Enter));
     events.push(code(KeyCode::Enter));
     events.push(key('q'));
     let ctx = AppContext {

@@ -2,6 +2,11 @@
 //! confirmation naming the target (and the production profile); only
 //! confirming it produces `Effect::Submit`, which the loop hands to the
 //! outbox dispatcher. Read-only profiles never get as far as the dialog.
+//!
+//! The dialog opens with Cancel focused, so a stray Enter does nothing
+//! harmful. Tab moves through the fields and buttons; Enter in a field moves
+//! on, Enter on a button presses it. On a production profile the operator
+//! must also type the target's id exactly, and give a reason.
 
 use crate::domain::{
     ApprovalRequest, CampaignStatus, CommandKind, CommandStatus, FallbackKind, OperatorCommand,
@@ -18,6 +23,45 @@ pub struct Confirm {
     /// What will happen, in words: "Pause campaign Winter Sale (c-01)".
     pub summary: String,
     pub reason: String,
+    /// The id the operator must type (production), e.g. "c-01".
+    pub expect_name: Option<String>,
+    /// What they typed for it so far.
+    pub name: String,
+    /// A compliance guard fired (see `domain::authz::consent_guards`): the
+    /// override needs a reason for the audit trail.
+    pub needs_reason: bool,
+    pub focus: Focus,
+}
+
+/// Where keys go in the dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Name,
+    Reason,
+    Confirm,
+    Cancel,
+}
+
+impl Confirm {
+    /// Tab order: the name field (when required), reason, Confirm, Cancel.
+    pub fn next_focus(&mut self) {
+        self.focus = match self.focus {
+            Focus::Name => Focus::Reason,
+            Focus::Reason => Focus::Confirm,
+            Focus::Confirm => Focus::Cancel,
+            Focus::Cancel if self.expect_name.is_some() => Focus::Name,
+            Focus::Cancel => Focus::Reason,
+        };
+    }
+
+    /// The text field being edited, if the focus is on one.
+    pub fn field_mut(&mut self) -> Option<&mut String> {
+        match self.focus {
+            Focus::Name => Some(&mut self.name),
+            Focus::Reason => Some(&mut self.reason),
+            Focus::Confirm | Focus::Cancel => None,
+        }
+    }
 }
 
 /// Commands the TUI submitted this session, newest last, with their latest status.
@@ -58,14 +102,65 @@ pub fn request(state: &mut AppState, action: &Action) -> Result<(), String> {
                 format!("Acknowledge alert {}", alert.fingerprint),
             )
         }
+        Action::ApplyThrottle => {
+            let t = (state.view == View::Throttles)
+                .then(|| state.rows.throttles.get(state.selected(View::Throttles)))
+                .flatten()
+                .map(|&i| &state.derived.throttles[i])
+                .ok_or("throttle: select a campaign in the Throttles view (5)")?;
+            let percent = crate::analytics::auto_throttle::target_percent(t);
+            (
+                CommandKind::Throttle {
+                    campaign_id: t.campaign_id.clone(),
+                    percent,
+                },
+                format!(
+                    "Run campaign {} at {percent}% of plan ({}: {})",
+                    t.campaign_id, t.sku, t.rule
+                ),
+            )
+        }
         _ => return Err(format!("{verb} is not a command")),
     };
+    // Refuse locally, with the reason, what the role or four-eyes rules forbid.
+    crate::domain::authorize(&state.principal, &kind, &state.snapshot).map_err(|d| d.0)?;
+    let guards = crate::domain::authz::consent_guards(
+        &kind,
+        &state.snapshot,
+        state.world_now(),
+        chrono::Duration::hours(24),
+    );
+    let summary = if guards.is_empty() {
+        summary
+    } else {
+        format!(
+            "{summary}\nCOMPLIANCE OVERRIDE NEEDED: {}",
+            guards.join("; ")
+        )
+    };
+    // Production: every action names its target by typing it, so a wrong
+    // row under the cursor cannot be confirmed by reflex.
+    let expect_name = state.production.then(|| name_to_type(&kind));
+    let needs_reason = !guards.is_empty();
     state.confirm = Some(Confirm {
         kind,
         summary,
         reason: String::new(),
+        expect_name,
+        name: String::new(),
+        needs_reason,
+        focus: Focus::Cancel,
     });
     Ok(())
+}
+
+/// What names the target: the campaign, the request (not its step), the
+/// job, the alert.
+fn name_to_type(kind: &CommandKind) -> String {
+    match kind {
+        CommandKind::Decide { request_id, .. } => request_id.clone(),
+        other => other.target(),
+    }
 }
 
 fn action_verb(action: &Action) -> &'static str {
@@ -77,6 +172,7 @@ fn action_verb(action: &Action) -> &'static str {
         Action::Fallback => "fallback",
         Action::RetrySync => "retry-sync",
         Action::Acknowledge => "acknowledge",
+        Action::ApplyThrottle => "throttle",
         _ => "action",
     }
 }
@@ -147,16 +243,36 @@ fn campaign_command(state: &AppState, action: &Action) -> Result<(CommandKind, S
     })
 }
 
-/// Enter in the dialog: build the durable command. Production requires a
+/// Enter in the dialog: move on from a field, press a button, and on
+/// Confirm build the durable command. Production requires a
 /// reason, so the audit trail says why someone touched live campaigns.
 pub fn confirmed(state: &mut AppState) -> Vec<Effect> {
     let Some(confirm) = state.confirm.take() else {
         return Vec::new();
     };
+    if confirm.focus == Focus::Cancel {
+        state.message = Some("cancelled".into());
+        return Vec::new();
+    }
     let reason = confirm.reason.trim().to_string();
-    if state.production && reason.is_empty() {
-        state.message = Some("a reason is required on a production profile".into());
-        state.confirm = Some(confirm);
+    let refusal = match &confirm.expect_name {
+        Some(want) if confirm.name.trim() != want => Some((
+            format!("type {want} exactly to confirm on a production profile"),
+            Focus::Name,
+        )),
+        _ if state.production && reason.is_empty() => Some((
+            "a reason is required on a production profile".into(),
+            Focus::Reason,
+        )),
+        _ if confirm.needs_reason && reason.is_empty() => Some((
+            "a reason is required to override the compliance guard".into(),
+            Focus::Reason,
+        )),
+        _ => None,
+    };
+    if let Some((why, focus)) = refusal {
+        state.message = Some(why);
+        state.confirm = Some(Confirm { focus, ..confirm });
         return Vec::new();
     }
     let command = OperatorCommand {
@@ -179,8 +295,13 @@ pub fn track(state: &mut AppState, command: OperatorCommand) {
     if let (CommandKind::Acknowledge { fingerprint }, CommandStatus::Applied) =
         (&command.kind, &command.status)
     {
-        let now = state.world_now();
-        state.engine.acknowledge(fingerprint, &command.actor, now);
+        if state.eval_running {
+            let ack = (fingerprint.clone(), command.actor.clone());
+            state.pending_acks.push(ack);
+        } else {
+            let now = state.world_now();
+            state.engine.acknowledge(fingerprint, &command.actor, now);
+        }
         super::refresh_derived(state);
     }
     let what = format!("{} {}", command.kind.verb(), command.kind.target());
@@ -235,8 +356,25 @@ mod tests {
         );
     }
 
+    fn key(s: &mut AppState, edit: InputEdit) -> Vec<Effect> {
+        update(s, Action::Input(edit))
+    }
+
     #[test]
-    fn pause_needs_confirmation_and_a_reason_in_production() {
+    fn cancel_is_focused_so_a_stray_enter_does_nothing() {
+        let mut s = writable();
+        update(&mut s, Action::ShowCampaigns);
+        update(&mut s, Action::Pause);
+        assert_eq!(s.confirm.as_ref().map(|c| c.focus), Some(Focus::Cancel));
+        type_reason(&mut s, "typed while on a button");
+        assert_eq!(s.confirm.as_ref().map(|c| c.reason.as_str()), Some(""));
+        assert!(key(&mut s, InputEdit::Submit).is_empty());
+        assert!(s.confirm.is_none(), "Enter on Cancel cancels");
+        assert_eq!(s.message.as_deref(), Some("cancelled"));
+    }
+
+    #[test]
+    fn production_requires_the_exact_id_and_a_reason() {
         let mut s = writable();
         update(&mut s, Action::ShowCampaigns);
         // Worst first: c-01 Winter Sale Newsletter, active.
@@ -249,10 +387,38 @@ mod tests {
             }
         );
         assert!(c.summary.contains("Winter Sale Newsletter"));
-        assert!(update(&mut s, Action::Input(InputEdit::Submit)).is_empty());
-        assert!(s.confirm.is_some(), "production without reason stays open");
+        assert_eq!(c.expect_name.as_deref(), Some("c-01"));
+
+        key(&mut s, InputEdit::Complete); // Cancel -> name
+        type_reason(&mut s, "c-0"); // not quite
+        key(&mut s, InputEdit::Submit); // name -> reason
         type_reason(&mut s, "CTR collapse, investigating");
-        let effects = update(&mut s, Action::Input(InputEdit::Submit));
+        key(&mut s, InputEdit::Submit); // reason -> Confirm
+        assert!(key(&mut s, InputEdit::Submit).is_empty());
+        let c = s.confirm.clone().expect("a wrong id keeps the dialog open");
+        assert_eq!(c.focus, Focus::Name, "back to the field at fault");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("type c-01"))
+        );
+
+        type_reason(&mut s, "1");
+        key(&mut s, InputEdit::Submit);
+        key(&mut s, InputEdit::Backspace);
+        let reason = s.confirm.as_ref().map(|c| c.reason.clone());
+        assert_eq!(reason.as_deref(), Some("CTR collapse, investigatin"));
+        for _ in 0..30 {
+            key(&mut s, InputEdit::Backspace);
+        }
+        key(&mut s, InputEdit::Submit);
+        assert!(key(&mut s, InputEdit::Submit).is_empty());
+        assert_eq!(s.confirm.as_ref().map(|c| c.focus), Some(Focus::Reason));
+        assert!(s.message.as_deref().is_some_and(|m| m.contains("reason")));
+
+        type_reason(&mut s, "CTR collapse, investigating");
+        key(&mut s, InputEdit::Submit);
+        let effects = key(&mut s, InputEdit::Submit);
         let [Effect::Submit(cmd)] = effects.as_slice() else {
             panic!("expected one submit, got {effects:?}");
         };
@@ -262,6 +428,25 @@ mod tests {
         assert_eq!(cmd.status, CommandStatus::Queued);
         assert!(!cmd.idempotency_key.is_empty());
         assert!(s.confirm.is_none());
+    }
+
+    #[test]
+    fn approvals_type_the_request_id_and_staging_needs_no_name() {
+        let mut s = writable();
+        update(&mut s, Action::ShowApprovals);
+        update(&mut s, Action::Down);
+        update(&mut s, Action::Reject);
+        let c = s.confirm.take().expect("dialog open");
+        assert_eq!(c.expect_name.as_deref(), Some("ar-101"));
+
+        s.production = false;
+        update(&mut s, Action::Reject);
+        let c = s.confirm.clone().expect("dialog open");
+        assert_eq!(c.expect_name, None);
+        key(&mut s, InputEdit::Complete);
+        assert_eq!(s.confirm.as_ref().map(|c| c.focus), Some(Focus::Reason));
+        key(&mut s, InputEdit::Submit);
+        assert_eq!(key(&mut s, InputEdit::Submit).len(), 1, "no reason needed");
     }
 
     #[test]
@@ -356,6 +541,89 @@ mod tests {
         assert_eq!(
             s.message.as_deref(),
             Some("pause c-01: conflict: already paused by ben")
+        );
+    }
+
+    #[test]
+    fn roles_are_refused_locally_with_the_reason() {
+        let mut s = writable();
+        s.principal = crate::domain::Principal {
+            name: "vic".into(),
+            role: crate::domain::Role::Viewer,
+            scopes: vec![],
+        };
+        update(&mut s, Action::ShowCampaigns);
+        update(&mut s, Action::Pause);
+        assert!(s.confirm.is_none(), "no dialog for a viewer");
+        assert!(
+            s.message.as_deref().is_some_and(|m| m.contains("viewer")),
+            "{:?}",
+            s.message
+        );
+        s.principal.role = crate::domain::Role::Operator;
+        update(&mut s, Action::ShowApprovals);
+        update(&mut s, Action::Approve);
+        assert!(s.confirm.is_none(), "operators do not approve");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("approver role")),
+            "{:?}",
+            s.message
+        );
+    }
+
+    #[test]
+    fn throttle_recommendation_becomes_a_throttle_command() {
+        let mut s = writable();
+        s.production = false;
+        update(&mut s, Action::ShowThrottles);
+        update(&mut s, Action::ApplyThrottle);
+        let c = s.confirm.clone().expect("dialog for the selected throttle");
+        assert!(
+            matches!(c.kind, CommandKind::Throttle { percent, .. } if percent < 100),
+            "{:?}",
+            c.kind
+        );
+        assert!(c.summary.contains("% of plan"), "{}", c.summary);
+    }
+
+    #[test]
+    fn resume_with_a_failing_audience_sync_needs_an_override_reason() {
+        let mut s = writable();
+        s.production = false;
+        update(&mut s, Action::ShowCampaigns);
+        let row = s
+            .rows
+            .campaigns
+            .iter()
+            .position(|r| s.snapshot.campaigns[r.idx].id == "c-03")
+            .expect("paused campaign c-03 in the fixture");
+        s.cursor.insert(View::Campaigns, row);
+        update(&mut s, Action::Resume);
+        let c = s.confirm.clone().expect("dialog");
+        assert!(c.needs_reason);
+        assert!(c.summary.contains("COMPLIANCE OVERRIDE"), "{}", c.summary);
+        assert!(c.summary.contains("contacts crm->mkt"), "{}", c.summary);
+        key(&mut s, InputEdit::Complete); // Cancel -> reason
+        key(&mut s, InputEdit::Submit); // reason -> Confirm
+        assert!(
+            key(&mut s, InputEdit::Submit).is_empty(),
+            "no reason, no command"
+        );
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("compliance guard")),
+            "{:?}",
+            s.message
+        );
+        type_reason(&mut s, "opt-outs verified by hand with the CRM team");
+        key(&mut s, InputEdit::Submit);
+        let effects = key(&mut s, InputEdit::Submit);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Submit(cmd)] if cmd.reason.as_deref().is_some_and(|r| r.contains("opt-outs"))),
+            "{effects:?}"
         );
     }
 }

@@ -11,6 +11,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
+use super::evaluator::{self, Evaluator};
 use super::{
     Action, AppContext, AppState, Effect, InputEdit, confirm, refresh_derived, session, update,
 };
@@ -22,8 +23,17 @@ use crate::ui;
 /// Poll outcomes folded into one analytics pass at most.
 const MAX_BURST: usize = 64;
 
+/// The clock tick; in low-bandwidth mode the tick only keeps analytics and
+/// the minute clock current and redraws when what is shown changed.
+const TICK: StdDuration = StdDuration::from_secs(1);
+const TICK_LOW_BANDWIDTH: StdDuration = StdDuration::from_secs(5);
+
 /// How often the tick re-runs analytics when no data arrived.
 const REEVALUATE_EVERY: chrono::Duration = chrono::Duration::seconds(30);
+
+fn minute(state: &AppState) -> i64 {
+    state.now.timestamp().div_euclid(60)
+}
 
 fn local_offset() -> FixedOffset {
     *chrono::Local::now().offset()
@@ -48,8 +58,17 @@ where
     let mut saver = ctx.session_sink.take().map(session::Saver::new);
     let (mut state, theme) = AppState::new(ctx, Utc::now());
     state.local_offset = local_offset();
+    state.background_eval = true;
     refresh_derived(&mut state);
-    let mut tick = tokio::time::interval(StdDuration::from_secs(1));
+    let mut evaluator = Evaluator::default();
+    evaluator.start(&mut state);
+    let low_bandwidth = state.low_bandwidth;
+    let mut tick = tokio::time::interval(if low_bandwidth {
+        TICK_LOW_BANDWIDTH
+    } else {
+        TICK
+    });
+    let mut drawn_minute = minute(&state);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut events_open = true;
     draw(terminal, &mut state, &theme)?;
@@ -71,7 +90,17 @@ where
                 {
                     burst.push(more);
                 }
-                state.apply_all(burst);
+                let big = state.snapshot.campaigns.len() >= evaluator::COPY_BELOW;
+                if state.eval_running && big && !state.is_frozen() {
+                    state.held.extend(burst);
+                } else {
+                    state.apply_all(burst);
+                }
+                changed = true;
+            }
+            done = evaluator.done() => {
+                state.now = Utc::now();
+                evaluator::finish(&mut state, done?);
                 changed = true;
             }
             Some(result) = next_result(&mut results) => {
@@ -98,10 +127,12 @@ where
                 let due = state
                     .evaluated_at
                     .is_none_or(|t| state.now - t >= REEVALUATE_EVERY);
-                if due && !state.is_frozen() {
+                if due && !state.is_frozen() && !state.eval_running {
                     refresh_derived(&mut state);
                 }
-                changed = true;
+                // Ages and the seconds clock move every tick; without seconds
+                // only a new minute changes the screen.
+                changed = !low_bandwidth || minute(&state) != drawn_minute;
             }
         }
         for effect in effects {
@@ -117,9 +148,16 @@ where
         if state.should_quit || !events_open {
             break;
         }
+        evaluator.start(&mut state);
         if changed {
             draw(terminal, &mut state, &theme)?;
+            drawn_minute = minute(&state);
         }
+    }
+    if evaluator.settle(&mut state).await? {
+        // The last frame matches the state returned. Best effort: after a
+        // SIGHUP the terminal may be gone, and the state must still be saved.
+        let _ = draw(terminal, &mut state, &theme);
     }
     Ok(state)
 }

@@ -260,7 +260,7 @@ mod tests {
             ),
         ] {
             crate::sync::apply_outcome(
-                &mut s.snapshot,
+                std::sync::Arc::make_mut(&mut s.snapshot),
                 PollOutcome {
                     system,
                     at: fixture::now(),

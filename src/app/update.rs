@@ -69,7 +69,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::Resume
         | Action::Fallback
         | Action::RetrySync
-        | Action::Acknowledge => {
+        | Action::Acknowledge
+        | Action::ApplyThrottle => {
             if let Err(why) = confirm::request(state, &action) {
                 state.message = Some(why);
             }
@@ -115,13 +116,13 @@ fn back(state: &mut AppState) {
 fn toggle_freeze(state: &mut AppState) {
     match state.live.take() {
         Some(live) => {
-            state.snapshot = *live;
+            state.snapshot = std::sync::Arc::new(*live);
             state.frozen_at = None;
             state.held_updates = 0;
             super::refresh_derived(state);
         }
         None => {
-            state.live = Some(Box::new(state.snapshot.clone()));
+            state.live = Some(Box::new((*state.snapshot).clone()));
             state.frozen_at = Some(state.now);
         }
     }
@@ -214,16 +215,28 @@ fn edit_confirm(state: &mut AppState, edit: InputEdit) -> Vec<Effect> {
         return Vec::new();
     };
     match edit {
-        InputEdit::Char(ch) => c.reason.push(ch),
-        InputEdit::Paste(s) => c.reason.extend(s.chars().filter(|c| !c.is_control())),
-        InputEdit::Backspace => {
-            c.reason.pop();
+        InputEdit::Char(ch) => {
+            if let Some(field) = c.field_mut() {
+                field.push(ch);
+            }
         }
-        InputEdit::Complete => {}
+        InputEdit::Paste(s) => {
+            if let Some(field) = c.field_mut() {
+                field.extend(s.chars().filter(|c| !c.is_control()));
+            }
+        }
+        InputEdit::Backspace => {
+            if let Some(field) = c.field_mut() {
+                field.pop();
+            }
+        }
+        InputEdit::Complete => c.next_focus(),
         InputEdit::Cancel => {
             state.confirm = None;
             state.message = Some("cancelled".into());
         }
+        // Enter in a field moves on; only a button acts.
+        InputEdit::Submit if c.field_mut().is_some() => c.next_focus(),
         InputEdit::Submit => return confirm::confirmed(state),
     }
     Vec::new()

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use crate::analytics::{Engine, Policy};
 use crate::app::{self, AppContext};
 use crate::config::Profile;
-use crate::connectors::{HttpClient, HttpConfig, NativeClient};
+use crate::connectors::vendor::Backend;
+use crate::connectors::{HttpClient, HttpConfig};
 use crate::store::Store;
 use crate::sync::cache_writer::spawn_cache_writer;
 use crate::sync::dispatcher::{Actor, spawn_dispatcher};
@@ -33,9 +34,14 @@ pub fn open_store(profile: &Profile) -> Result<Store> {
     Ok(store)
 }
 
-pub fn client_for(profile: &Profile) -> Result<Arc<NativeClient>> {
+pub fn client_for(profile: &Profile) -> Result<Arc<Backend>> {
     let http = Arc::new(HttpClient::new(HttpConfig::default())?);
-    Ok(Arc::new(NativeClient::new(http, profile.endpoints.clone())))
+    Ok(Arc::new(Backend::new(
+        http,
+        profile.endpoints.clone(),
+        profile.vendors.flavours,
+        profile.vendors.tokens.clone(),
+    )))
 }
 
 pub async fn run(profile: Profile) -> Result<()> {
@@ -77,6 +83,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         production: profile.production,
         readonly: profile.readonly,
         actor: profile.actor.clone(),
+        principal: profile.principal(),
         theme,
         initial: cached,
         stale_after: profile.stale_after,
@@ -87,6 +94,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         results: Some(res_rx),
         session,
         session_sink: Some(session_sink(&store)),
+        low_bandwidth: profile.low_bandwidth,
     };
 
     terminal::install_panic_hook();

@@ -5,13 +5,12 @@ use color_eyre::eyre::{Result, WrapErr};
 
 use crate::cli::DemoArgs;
 use crate::config::{Overrides, Profile};
-use crate::connectors::{Endpoints, Secret};
 use crate::simulator::{self, SimConfig};
 use crate::sync::PollConfig;
 
 pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
     let config = SimConfig::from_opts(&args.sim)?;
-    let token = config.token.clone();
+    let dialect = args.sim.dialect.unwrap_or_default();
     let sim = simulator::spawn(config)
         .await
         .wrap_err("cannot start the embedded simulator on 127.0.0.1")?;
@@ -24,14 +23,10 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(|| tmp.path().to_path_buf());
+    let (endpoints, vendors) = sim.client_config(dialect);
     let profile = Profile {
         name: "demo".into(),
-        endpoints: Endpoints {
-            marketing: sim.marketing_url(),
-            crm: sim.crm_url(),
-            erp: sim.erp_url(),
-            token: Secret::new(token),
-        },
+        endpoints,
         actor: std::env::var("MOPS_ACTOR").unwrap_or_else(|_| "demo-operator".into()),
         role: std::env::var("MOPS_ROLE").unwrap_or_else(|_| "admin".into()),
         scopes: std::env::var("MOPS_SCOPES")
@@ -48,7 +43,7 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         },
         stale_after: chrono::Duration::seconds(30),
         data_dir,
-        vendors: Default::default(),
+        vendors,
         low_bandwidth: overrides.low_bandwidth,
         keys: Default::default(),
     };

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::analytics::{Engine, Policy};
 use crate::config::Profile;
-use crate::connectors::{HttpClient, HttpConfig, HttpError, NativeClient};
+use crate::connectors::vendor::{Backend, Supported};
+use crate::connectors::{HttpClient, HttpConfig, HttpError};
 use crate::domain::{Derived, Snapshot, System};
 use crate::store::{Store, StoreError};
 use crate::sync::{PollData, PollOutcome, apply_outcome};
@@ -37,9 +38,14 @@ pub fn headless_http() -> HttpConfig {
     }
 }
 
-pub fn client(profile: &Profile) -> Result<NativeClient> {
+pub fn client(profile: &Profile) -> Result<Backend> {
     let http = Arc::new(HttpClient::new(headless_http())?);
-    Ok(NativeClient::new(http, profile.endpoints.clone()))
+    Ok(Backend::new(
+        http,
+        profile.endpoints.clone(),
+        profile.vendors.flavours,
+        profile.vendors.tokens.clone(),
+    ))
 }
 
 /// The data directory, or `None` (with the reason) while a console holds it.
@@ -60,7 +66,7 @@ pub fn open_store(profile: &Profile) -> Result<(Option<Store>, Option<String>)> 
         Err(StoreError::Locked { dir }) => Ok((
             None,
             Some(format!(
-                "a running console holds {}; answering from the APIs only, without cache",
+                "another mops (usually a running console) holds {}; answering from the APIs only, without cache",
                 dir.display()
             )),
         )),
@@ -198,7 +204,7 @@ type Touched = HashMap<String, DateTime<Utc>>;
 /// Fetch every source once into `snapshot` (which may hold cached data).
 /// Returns the systems that could not be reached, with the reason.
 pub async fn refresh(
-    client: &NativeClient,
+    client: &Backend,
     snapshot: &mut Snapshot,
 ) -> (Vec<(System, String)>, Touched) {
     let cursor = snapshot.metrics_cursor;
@@ -290,10 +296,13 @@ pub async fn refresh(
     put(
         System::Erp,
         e.map(|(s, a)| {
-            (
-                s.as_of,
-                vec![PollData::Stock(s.items), PollData::Approvals(a.items)],
-            )
+            (s.as_of, {
+                let mut parts = vec![PollData::Stock(s.items)];
+                if let Supported::Yes(a) = a {
+                    parts.push(PollData::Approvals(a.items));
+                }
+                parts
+            })
         })
         .map_err(|e| e.to_string()),
     );
@@ -332,5 +341,72 @@ fn persist(store: &Store, snapshot: &Snapshot, touched: &Touched, engine: &Engin
     }
     if let Err(e) = result.and_then(|()| store.flush_cache()) {
         tracing::warn!(error = %e, "cannot update the cache");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Freshness;
+
+    fn world(failed: Vec<(System, String)>, fetched: &[(System, i64)]) -> World {
+        let wall = Utc::now();
+        let mut snapshot = Snapshot::default();
+        for (s, age) in fetched {
+            snapshot.freshness.insert(
+                *s,
+                Freshness {
+                    fetched_at: Some(wall - Duration::seconds(*age)),
+                    ..Freshness::default()
+                },
+            );
+        }
+        World {
+            snapshot,
+            derived: Derived::default(),
+            engine: Engine::new(Policy::default()),
+            failed,
+            wall,
+            world_now: wall,
+            stale_after: Duration::seconds(120),
+            store: None,
+            store_note: None,
+        }
+    }
+
+    #[test]
+    fn sources_say_live_cached_or_none_and_when_stale() {
+        let w = world(
+            vec![
+                (System::Crm, "HTTP 503".into()),
+                (System::Erp, "refused".into()),
+            ],
+            &[(System::Marketing, 0), (System::Crm, 840)],
+        );
+        let s = w.sources();
+        assert_eq!(
+            s.iter().map(|s| (s.state, s.stale)).collect::<Vec<_>>(),
+            [("live", false), ("cached", true), ("none", true)]
+        );
+        assert_eq!(s[1].age_secs, Some(840));
+        assert_eq!(
+            w.provenance().as_deref(),
+            Some(
+                "data: CRM: unreachable, from cache, 14 min stale; ERP: unreachable, no cached data"
+            )
+        );
+    }
+
+    #[test]
+    fn a_recent_cache_is_old_not_stale_and_all_live_says_nothing() {
+        let w = world(vec![(System::Crm, "x".into())], &[(System::Crm, 30)]);
+        assert!(!w.sources()[1].stale);
+        assert!(
+            w.provenance()
+                .unwrap()
+                .contains("CRM: unreachable, from cache, 30 s old")
+        );
+        let live = world(vec![], &[(System::Marketing, 0)]);
+        assert_eq!(live.provenance(), None);
     }
 }

@@ -10,7 +10,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{PollData, PollOutcome};
-use crate::connectors::{HttpError, NativeClient};
+use crate::connectors::HttpError;
+use crate::connectors::vendor::{Backend, Supported};
 use crate::domain::System;
 
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ impl Default for PollConfig {
 /// Start the three pollers. `metrics_cursor` is the newest bucket already
 /// cached, so a restart fetches only what is new.
 pub fn spawn_pollers(
-    client: Arc<NativeClient>,
+    client: Arc<Backend>,
     tx: mpsc::Sender<PollOutcome>,
     cfg: PollConfig,
     metrics_cursor: Option<DateTime<Utc>>,
@@ -51,6 +52,7 @@ pub fn spawn_pollers(
         // Shared by the fetch and map halves of the marketing loop.
         let since = Arc::new(std::sync::Mutex::new(metrics_cursor));
         let since_w = since.clone();
+        let early_tx = tx.clone();
         let backfill = cfg.backfill;
         handles.push(spawn_loop(
             System::Marketing,
@@ -60,28 +62,34 @@ pub fn spawn_pollers(
             cancel.clone(),
             move || {
                 let client = client.clone();
+                let early = early_tx.clone();
                 let from = *since.lock().unwrap_or_else(|p| p.into_inner());
                 async move {
                     let campaigns = client.campaigns().await?;
-                    let start =
-                        from.unwrap_or_else(|| campaigns.as_of.unwrap_or_else(Utc::now) - backfill);
+                    let as_of = campaigns.as_of;
+                    let start = from.unwrap_or_else(|| as_of.unwrap_or_else(Utc::now) - backfill);
+                    // Campaigns go to the screen now: the first metrics
+                    // backfill can take a while, and a failure there is
+                    // reported as a failed marketing poll all the same.
+                    let _ = early
+                        .send(PollOutcome {
+                            system: System::Marketing,
+                            at: Utc::now(),
+                            server_time: as_of,
+                            result: Ok(PollData::Campaigns(campaigns.items)),
+                        })
+                        .await;
                     let metrics = client.metrics_since(start).await?;
-                    Ok((campaigns, metrics))
+                    Ok((as_of, metrics))
                 }
             },
-            move |(campaigns, metrics)| {
+            move |(as_of, metrics)| {
                 // Re-ask for the newest bucket next time: it is partial until its hour closes.
                 if let Some(max) = metrics.items.iter().map(|m| m.timestamp).max() {
                     *since_w.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some(max - chrono::Duration::seconds(1));
                 }
-                (
-                    campaigns.as_of,
-                    vec![
-                        PollData::Campaigns(campaigns.items),
-                        PollData::Metrics(metrics.items),
-                    ],
-                )
+                (as_of, vec![PollData::Metrics(metrics.items)])
             },
         ));
     }
@@ -123,21 +131,23 @@ pub fn spawn_pollers(
             }
         },
         |(stock, approvals)| {
-            (
-                stock.as_of,
-                vec![
-                    PollData::Stock(stock.items),
-                    PollData::Approvals(approvals.items),
-                ],
-            )
+            let mut parts = vec![PollData::Stock(stock.items)];
+            // An ERP without approval chains reports nothing rather than an
+            // empty list; `Backend::unsupported` tells the UI why.
+            if let Supported::Yes(a) = approvals {
+                parts.push(PollData::Approvals(a.items));
+            }
+            (stock.as_of, parts)
         },
     ));
     handles
 }
 
 /// The loop shared by every source: fetch, report, wait (longer while failing).
-/// A source's parts are fetched together and reported only together, so its
-/// freshness never claims more than what actually arrived.
+/// A source's parts are fetched together and reported only together (the
+/// marketing campaign list excepted, which goes ahead of its metrics), so
+/// freshness never claims more than what actually arrived: a failure in any
+/// part marks the source's poll as failed.
 fn spawn_loop<T, Fut, F, M>(
     system: System,
     every: Duration,

@@ -413,11 +413,15 @@ pub fn state() -> AppState {
 /// Every source's last poll failed; the last success was 12 minutes ago.
 pub fn offline_state() -> AppState {
     let mut s = state();
-    s.snapshot
+    std::sync::Arc::make_mut(&mut s.snapshot)
         .freshness
         .insert(System::Marketing, fresh(12 * 60, 4));
-    s.snapshot.freshness.insert(System::Crm, fresh(30 * 60, 9));
-    s.snapshot.freshness.insert(System::Erp, fresh(13 * 60, 4));
+    std::sync::Arc::make_mut(&mut s.snapshot)
+        .freshness
+        .insert(System::Crm, fresh(30 * 60, 9));
+    std::sync::Arc::make_mut(&mut s.snapshot)
+        .freshness
+        .insert(System::Erp, fresh(13 * 60, 4));
     s
 }
 
@@ -426,7 +430,9 @@ pub fn offline_state() -> AppState {
 pub fn failing_state() -> AppState {
     let mut s = state();
     for system in System::ALL {
-        s.snapshot.freshness.insert(system, fresh(2, 1));
+        std::sync::Arc::make_mut(&mut s.snapshot)
+            .freshness
+            .insert(system, fresh(2, 1));
     }
     s
 }

@@ -240,10 +240,18 @@ fn confirm_dialog_snapshots() {
     let mut s = in_view(View::Campaigns);
     s.readonly = false;
     update(&mut s, Action::Pause);
-    update(
-        &mut s,
-        Action::Input(crate::app::InputEdit::Paste("CTR collapse".into())),
-    );
+    let opened = text(draw(&s, &Theme::default(), 80, 24).backend().buffer());
+    assert!(opened.contains("> Cancel <"), "Cancel focused:\n{opened}");
+    assert!(opened.contains("Type c-01 to confirm"), "{opened}");
+    use crate::app::InputEdit::{Complete, Paste};
+    for edit in [
+        Complete,
+        Paste("c-01".into()),
+        Complete,
+        Paste("CTR collapse".into()),
+    ] {
+        update(&mut s, Action::Input(edit));
+    }
     assert!(s.confirm.is_some());
     for (w, h) in SIZES {
         let t = draw(&s, &Theme::default(), w, h);
@@ -258,7 +266,7 @@ fn confirm_dialog_snapshots() {
 fn ten_thousand_campaigns_scroll_to_the_last() {
     let mut s = in_view(View::Campaigns);
     let template = s.snapshot.campaigns[0].clone();
-    s.snapshot.campaigns = (0..10_000)
+    std::sync::Arc::make_mut(&mut s.snapshot).campaigns = (0..10_000)
         .map(|i| {
             let mut c = template.clone();
             c.id = format!("c-{i:05}");

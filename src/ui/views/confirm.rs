@@ -1,17 +1,21 @@
 //! The confirmation dialog for operator commands: what will happen, where
-//! (production named in words), and the reason typed so far.
+//! (production named in words), the id to type on production, the reason
+//! typed so far, and Cancel / Confirm with the focus marked by `> <` as
+//! well as by style.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::app::confirm::Focus;
 use crate::app::{AppState, Confirm};
 use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(72);
-    let [row] = Layout::vertical([Constraint::Length(8)])
+    let height = 8 + u16::from(confirm.expect_name.is_some());
+    let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
     let [dialog] = Layout::horizontal([Constraint::Length(width)])
@@ -30,22 +34,42 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm
     } else {
         "Reason (optional): "
     };
-    let lines = vec![
+    let field = |label: String, text: &str, focus: Focus| {
+        let here = confirm.focus == focus;
+        let mut spans = vec![
+            Span::styled(label, if here { theme.accent() } else { theme.muted() }),
+            Span::styled(text.to_string(), theme.text()),
+        ];
+        if here {
+            spans.push(Span::styled(theme.glyphs.cursor, theme.text()));
+        }
+        Line::from(spans)
+    };
+    let mut lines = vec![
         Line::from(Span::styled(confirm.summary.clone(), theme.accent())),
         Line::from(vec![Span::styled("on ", theme.muted()), target]),
-        Line::from(vec![
-            Span::styled(reason_label, theme.muted()),
-            Span::styled(confirm.reason.clone(), theme.text()),
-            Span::styled(theme.glyphs.cursor, theme.text()),
-        ]),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("Enter", theme.accent()),
-            Span::styled(" confirm   ", theme.muted()),
-            Span::styled("Esc", theme.accent()),
-            Span::styled(" cancel", theme.muted()),
-        ]),
     ];
+    if let Some(want) = &confirm.expect_name {
+        lines.push(field(
+            format!("Type {want} to confirm: "),
+            &confirm.name,
+            Focus::Name,
+        ));
+    }
+    lines.push(field(reason_label.into(), &confirm.reason, Focus::Reason));
+    lines.push(Line::from(""));
+    let button = |label: &str, focus: Focus| {
+        if confirm.focus == focus {
+            Span::styled(format!("> {label} <"), theme.selection())
+        } else {
+            Span::styled(format!("  {label}  "), theme.muted())
+        }
+    };
+    lines.push(Line::from(vec![
+        button("Cancel", Focus::Cancel),
+        Span::raw(" "),
+        button("Confirm", Focus::Confirm),
+    ]));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_set(theme.glyphs.border)
