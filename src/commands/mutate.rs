@@ -190,11 +190,7 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
 
 /// Consent guards before a resume or fallback, judged on the CRM's sync jobs
 /// now, or on the cached ones when the CRM cannot be reached.
-async fn compliance_guards(
-    kind: &CommandKind,
-    client: &Backend,
-    store: &Store,
-) -> Vec<String> {
+async fn compliance_guards(kind: &CommandKind, client: &Backend, store: &Store) -> Vec<String> {
     if !matches!(
         kind,
         CommandKind::Resume { .. } | CommandKind::Fallback { .. }
