@@ -32,6 +32,7 @@ fn benches(c: &mut Criterion) {
             seed: Some(1),
             campaigns: Some(n),
             speed: Some(0.0),
+            dialect: None,
         })
         .expect("sim config");
         cfg.speed = 0.0;

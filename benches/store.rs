@@ -97,16 +97,32 @@ fn build(dir: &Path, n: usize) {
     let (store, _) = Store::open(dir).expect("open bench store");
     let started = Instant::now();
     store.save_snapshot(&snapshot(n)).expect("save snapshot");
-    let hours: Vec<DateTime<Utc>> = (0..DAYS * 24).map(|h| t0() + Duration::hours(h)).collect();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(100) {
-        let series: Vec<(String, Vec<HourBucket>)> = chunk
-            .iter()
-            .map(|&i| (id(i), hours.iter().map(|&ts| bucket(ts, i)).collect()))
+    // Day by day, one batch per poll-sized slice, then the daily seal: the
+    // shape of real use, so the recent tree never holds more than a day.
+    let mut seal_time = std::time::Duration::ZERO;
+    for day in 0..DAYS {
+        let hours: Vec<DateTime<Utc>> = (day * 24..(day + 1) * 24)
+            .map(|h| t0() + Duration::hours(h))
             .collect();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
+            let series: Vec<(String, Vec<HourBucket>)> = chunk
+                .iter()
+                .map(|&i| (id(i), hours.iter().map(|&ts| bucket(ts, i)).collect()))
+                .collect();
+            store
+                .append_history_many(series.iter().map(|(c, b)| (c.as_str(), b.as_slice())))
+                .expect("append history");
+        }
+        let sealing = Instant::now();
         store
-            .append_history_many(series.iter().map(|(c, b)| (c.as_str(), b.as_slice())))
-            .expect("append history");
+            .prune_history(t0() + Duration::days(day + 1))
+            .expect("daily maintenance");
+        seal_time += sealing.elapsed();
     }
+    eprintln!(
+        "daily maintenance (seal {n} campaigns x 24 h): {:.1?} per day",
+        seal_time / DAYS as u32
+    );
     store.flush_cache().expect("flush");
     let built = started.elapsed();
     drop(store);
@@ -180,7 +196,48 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(store_benches, benches);
 
+/// One-off: `MOPS_BENCH_SOAK_POLLS=720` appends that many hourly polls the way
+/// the poller does and prints the on-disk size as it grows (sled keeps old
+/// versions until it cleans segments, so steady state differs from a bulk load).
+fn soak(polls: i64) {
+    let n = campaigns();
+    let dir = tempfile::tempdir().expect("soak tempdir");
+    let (store, _) = Store::open(dir.path()).expect("open soak store");
+    let ids: Vec<String> = (0..n).map(id).collect();
+    let started = Instant::now();
+    for h in 0..polls {
+        let bk = [bucket(t0() + Duration::hours(h), h as usize)];
+        for c in &ids {
+            store.append_history(c, &bk).expect("append");
+        }
+        if (h + 1) % 24 == 0 {
+            store
+                .prune_history(t0() + Duration::hours(h + 1))
+                .expect("daily maintenance");
+        }
+        if (h + 1) % 120 == 0 || h + 1 == polls {
+            store.flush_cache().expect("flush");
+            let bytes = dir_size(&dir.path().join("cache"));
+            let buckets = n as u64 * (h as u64 + 1);
+            eprintln!(
+                "soak: {n} campaigns, {} polls, {:.1?}: {:.1} MiB on disk, {:.1} bytes/bucket",
+                h + 1,
+                started.elapsed(),
+                bytes as f64 / 1048576.0,
+                bytes as f64 / buckets as f64
+            );
+        }
+    }
+}
+
 fn main() {
+    if let Some(polls) = std::env::var("MOPS_BENCH_SOAK_POLLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        soak(polls);
+        return;
+    }
     store_benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod anomaly;
+pub mod auto_throttle;
 pub mod baseline;
 mod engine;
 pub mod health;

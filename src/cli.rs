@@ -40,6 +40,44 @@ pub enum Command {
     Sim(SimArgs),
     /// Score a `timestamp,value` CSV with the anomaly detector.
     Backtest(crate::commands::backtest::BacktestArgs),
+    /// Overall and per-area health; exit 0 ok, 1 warning, 2 critical, 3 unknown/stale.
+    Status(crate::commands::status::StatusArgs),
+    /// List campaigns, worst health first (filter: `status=paused health<60`).
+    Campaigns(crate::commands::lists::ListArgs),
+    /// List anomaly alerts: firing, pending, recently resolved.
+    Alerts(crate::commands::lists::ListArgs),
+    /// List pending approval requests, nearest deadline first.
+    Approvals(crate::commands::lists::ListArgs),
+    /// List sync jobs, failing first.
+    Sync(crate::commands::lists::ListArgs),
+    /// List active inventory throttles.
+    Throttles(crate::commands::lists::ListArgs),
+    /// Approve the current (or --step) step of an approval request.
+    Approve(crate::commands::actions::DecideArgs),
+    /// Reject a step of an approval request (ends the chain; needs --reason).
+    Reject(crate::commands::actions::DecideArgs),
+    /// Pause a campaign, optionally time-boxed with --until.
+    Pause(crate::commands::actions::PauseArgs),
+    /// Resume a paused campaign.
+    Resume(crate::commands::actions::ResumeArgs),
+    /// Engage a fallback on a campaign.
+    Fallback(crate::commands::actions::FallbackArgs),
+    /// Acknowledge an alert (by fingerprint).
+    Ack(crate::commands::actions::AckArgs),
+    /// Retry a failing sync job.
+    RetrySync(crate::commands::actions::RetryArgs),
+    /// Show (list) or deliver (flush) the durable outbox of operator commands.
+    Outbox(crate::commands::outbox::OutboxArgs),
+    /// A Markdown shift report: alerts, actions, approvals, failures, throttles.
+    Handoff(crate::commands::handoff::HandoffArgs),
+    /// Verify or export the hash-chained audit log.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Version, profile, config, data and log paths, cache and outbox state.
+    Info(crate::commands::info::InfoArgs),
+    /// Print a shell completion script.
+    Completions(crate::commands::info::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -56,6 +94,11 @@ pub struct SimOpts {
     /// Simulated seconds per real second.
     #[arg(long)]
     pub speed: Option<f64>,
+    /// Vendor dialect to advertise and connect to (mautic, hubspot, erpnext,
+    /// airbyte). Every dialect is always served; this one runs at speed 1 by
+    /// default because vendor APIs do not report their clock.
+    #[arg(long, value_enum)]
+    pub dialect: Option<crate::simulator::SimDialect>,
 }
 
 #[derive(Debug, Args)]

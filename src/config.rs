@@ -9,6 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::connectors::vendor::{
+    CrmFlavour, ErpFlavour, Flavours, MarketingFlavour, VendorSettings, VendorTokens, parse_flavour,
+};
 use crate::connectors::{Endpoints, Secret};
 use crate::sync::PollConfig;
 
@@ -54,12 +57,22 @@ pub struct ProfileFile {
     pub token_file: Option<PathBuf>,
     pub actor: Option<String>,
     pub role: Option<String>,
+    /// Approval scopes for the approver role: marketing, finance, legal, margin.
+    pub scopes: Option<Vec<String>>,
     pub production: Option<bool>,
     pub readonly: Option<bool>,
     pub theme: Option<String>,
     pub poll_interval_secs: Option<u64>,
     pub stale_after_secs: Option<u64>,
     pub data_dir: Option<PathBuf>,
+    /// Which API each system speaks (`native` unless set; see docs/connectors.md).
+    pub marketing_flavour: Option<MarketingFlavour>,
+    pub crm_flavour: Option<CrmFlavour>,
+    pub erp_flavour: Option<ErpFlavour>,
+    /// Per-system token variables, for vendors that do not share `token_env`.
+    pub marketing_token_env: Option<String>,
+    pub crm_token_env: Option<String>,
+    pub erp_token_env: Option<String>,
     /// Lower refresh, no animations, redraw only on data change.
     pub low_bandwidth: Option<bool>,
     /// Key bindings for this profile, over the file's top-level `[keys]`.
@@ -85,15 +98,31 @@ pub struct Profile {
     pub endpoints: Endpoints,
     pub actor: String,
     pub role: String,
+    pub scopes: Vec<String>,
     pub production: bool,
     pub readonly: bool,
     pub theme: String,
     pub poll: PollConfig,
     pub stale_after: chrono::Duration,
     pub data_dir: PathBuf,
+    /// Connector flavour and credentials per system (native by default).
+    pub vendors: VendorSettings,
     pub low_bandwidth: bool,
     /// `[keys]` overrides, already checked for conflicts at load.
     pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Profile {
+    /// Who is acting, for local authorization (the server still decides).
+    pub fn principal(&self) -> crate::domain::Principal {
+        crate::domain::Principal {
+            name: self.actor.clone(),
+            // Validated in `build_profile`; a hand-built profile with a typo
+            // gets the least privilege.
+            role: crate::domain::Role::parse(&self.role).unwrap_or(crate::domain::Role::Viewer),
+            scopes: self.scopes.clone(),
+        }
+    }
 }
 
 /// Where mops keeps things, following the XDG base directory spec.
@@ -221,7 +250,9 @@ fn build_profile(
         poll.crm_every = Duration::from_secs(secs * 2);
         poll.erp_every = Duration::from_secs(secs * 2);
     }
+    let vendors = vendor_settings(&pf, env).map_err(invalid)?;
     Ok(Profile {
+        vendors,
         name: name.to_string(),
         endpoints: Endpoints {
             marketing,
@@ -233,9 +264,26 @@ fn build_profile(
             .or(pf.actor)
             .or_else(|| env("USER"))
             .unwrap_or_else(|| "operator".into()),
-        role: env("MOPS_ROLE")
-            .or(pf.role)
-            .unwrap_or_else(|| "operator".into()),
+        role: {
+            let role = env("MOPS_ROLE")
+                .or(pf.role)
+                .unwrap_or_else(|| "operator".into());
+            if crate::domain::Role::parse(&role).is_none() {
+                return Err(invalid(format!(
+                    "unknown role {role:?}: use viewer, operator, approver or admin"
+                )));
+            }
+            role
+        },
+        scopes: env("MOPS_SCOPES")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .or(pf.scopes)
+            .unwrap_or_default(),
         production: pf.production.unwrap_or(false),
         readonly: cli.readonly || pf.readonly.unwrap_or(false),
         theme: env("MOPS_THEME")
@@ -250,6 +298,45 @@ fn build_profile(
             .unwrap_or_else(|| default_data_dir(name)),
         low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
         keys: BTreeMap::new(),
+    })
+}
+
+/// Flavours from `MOPS_<SYSTEM>_FLAVOUR` or the profile; per-system tokens
+/// from the variables the profile names.
+fn vendor_settings(
+    pf: &ProfileFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<VendorSettings, String> {
+    fn pick<T: serde::de::DeserializeOwned + Default>(
+        env: &dyn Fn(&str) -> Option<String>,
+        key: &str,
+        file: Option<T>,
+    ) -> Result<T, String> {
+        match env(key) {
+            Some(v) => parse_flavour(&v).map_err(|e| format!("${key}: {e}")),
+            None => Ok(file.unwrap_or_default()),
+        }
+    }
+    let token = |var: &Option<String>| -> Result<Option<Secret>, String> {
+        var.as_ref()
+            .map(|v| {
+                env(v)
+                    .map(Secret::new)
+                    .ok_or_else(|| format!("the profile names ${v} for a token, but it is not set"))
+            })
+            .transpose()
+    };
+    Ok(VendorSettings {
+        flavours: Flavours {
+            marketing: pick(env, "MOPS_MARKETING_FLAVOUR", pf.marketing_flavour)?,
+            crm: pick(env, "MOPS_CRM_FLAVOUR", pf.crm_flavour)?,
+            erp: pick(env, "MOPS_ERP_FLAVOUR", pf.erp_flavour)?,
+        },
+        tokens: VendorTokens {
+            marketing: token(&pf.marketing_token_env)?,
+            crm: token(&pf.crm_token_env)?,
+            erp: token(&pf.erp_token_env)?,
+        },
     })
 }
 

@@ -6,7 +6,9 @@
 
 pub mod alert;
 pub mod approval;
+pub mod approval_policy;
 pub mod audit;
+pub mod authz;
 pub mod campaign;
 pub mod derived;
 pub mod inventory;
@@ -19,6 +21,7 @@ pub mod sync;
 pub use alert::{Alert, AlertState, Severity};
 pub use approval::{ApprovalRequest, ApprovalStatus, ApprovalStep, Decision, StepRule, Verdict};
 pub use audit::AuditEntry;
+pub use authz::{Denied, Principal, Role, authorize};
 pub use campaign::{Campaign, CampaignStatus, Channel};
 pub use derived::{Derived, Health, Throttle, ThrottleLevel};
 pub use inventory::InventoryLevel;

@@ -7,6 +7,7 @@
 
 mod control;
 mod crm;
+pub mod dialects;
 mod erp;
 mod http;
 mod marketing;
@@ -28,6 +29,7 @@ use chrono::{DateTime, DurationRound, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::System;
+pub use dialects::SimDialect;
 pub use scenario::{FaultSet, Faults, Incident, IncidentKind, Scenario};
 pub use state::SimState;
 
@@ -104,7 +106,11 @@ impl SimConfig {
         let mut config = SimConfig::from_scenario(scenario);
         config.seed = opts.seed.unwrap_or(config.seed);
         config.campaigns = opts.campaigns.unwrap_or(config.campaigns);
-        config.speed = opts.speed.unwrap_or(config.speed);
+        let dialect_speed = opts
+            .dialect
+            .filter(|d| *d != SimDialect::Native)
+            .map(|_| 1.0);
+        config.speed = opts.speed.or(dialect_speed).unwrap_or(config.speed);
         config
             .validate()
             .map_err(|message| SimError::Invalid { origin, message })?;
@@ -155,6 +161,21 @@ impl SimHandle {
     }
     pub fn erp_url(&self) -> String {
         format!("{}/erp/v1", self.base_url())
+    }
+    /// Root of a vendor dialect, e.g. `http://127.0.0.1:1234/mautic`.
+    pub fn dialect_url(&self, dialect: SimDialect) -> String {
+        format!("{}/{}", self.base_url(), dialect.as_str())
+    }
+    /// Endpoints and connector settings for a console talking `dialect`
+    /// (the other systems stay native).
+    pub fn client_config(
+        &self,
+        dialect: SimDialect,
+    ) -> (
+        crate::connectors::Endpoints,
+        crate::connectors::vendor::VendorSettings,
+    ) {
+        dialects::client_config(self, dialect)
     }
     pub fn set_faults(&self, system: System, faults: Faults) {
         self.state.set_faults(system, faults);
@@ -233,7 +254,7 @@ pub fn app(state: SimState) -> Router {
                 middleware::gate,
             ))
     };
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest(
             "/marketing/v1",
@@ -241,7 +262,8 @@ pub fn app(state: SimState) -> Router {
         )
         .nest("/crm/v1", system(crm::router(), System::Crm))
         .nest("/erp/v1", system(erp::router(), System::Erp))
-        .nest("/_sim", control::router())
+        .nest("/_sim", control::router());
+    dialects::mount(router, &state)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

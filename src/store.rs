@@ -17,6 +17,7 @@ mod error;
 mod history;
 mod open;
 mod outbox;
+mod seal;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ struct Inner {
     data_dir: PathBuf,
     snapshot: sled::Tree,
     history: sled::Tree,
+    history_recent: sled::Tree,
     history_writer: Mutex<()>,
     session: sled::Tree,
     cache: sled::Db,

@@ -18,6 +18,7 @@ async fn sim(campaigns: usize) -> SimHandle {
         seed: Some(7),
         campaigns: Some(campaigns),
         speed: Some(0.0),
+        dialect: None,
     })
     .unwrap();
     cfg.speed = 0.0;
@@ -292,5 +293,120 @@ async fn wrong_token_is_unauthorized() {
     );
     let err = c.campaigns().await.unwrap_err();
     assert_eq!(err.status(), Some(401));
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn throttle_slows_sends_and_conflicts_when_repeated() {
+    let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 9, 0, 0).unwrap();
+    let mk = || {
+        let mut cfg = SimConfig::from_opts(&SimOpts {
+            scenario: None,
+            seed: Some(21),
+            campaigns: Some(12),
+            speed: Some(0.0),
+            dialect: None,
+        })
+        .unwrap();
+        cfg.speed = 0.0;
+        cfg.start = start;
+        cfg
+    };
+    let throttled = simulator::spawn(mk()).await.unwrap();
+    let control = simulator::spawn(mk()).await.unwrap();
+    let c = client(&throttled);
+    let target = "cmp-0001".to_string();
+    let t = cmd(CommandKind::Throttle {
+        campaign_id: target.clone(),
+        percent: 25,
+    });
+    assert_eq!(
+        c.execute(&t).await.unwrap(),
+        CommandOutcome::Applied { replayed: false }
+    );
+    let again = cmd(CommandKind::Throttle {
+        campaign_id: target.clone(),
+        percent: 25,
+    });
+    assert!(matches!(
+        c.execute(&again).await.unwrap(),
+        CommandOutcome::Conflict { .. }
+    ));
+    for s in [&throttled, &control] {
+        s.advance(chrono::Duration::hours(4));
+    }
+    let sends = |samples: Vec<mops::domain::MetricSample>| -> f64 {
+        samples
+            .iter()
+            .filter(|m| m.campaign_id == target && m.metric == mops::domain::MetricKind::Sends)
+            .map(|m| m.value)
+            .sum()
+    };
+    let a = sends(c.metrics_since(start).await.unwrap().items);
+    let b = sends(client(&control).metrics_since(start).await.unwrap().items);
+    assert!(b > 0.0, "control campaign should send");
+    let ratio = a / b;
+    assert!(
+        (0.2..0.3).contains(&ratio),
+        "throttled sends should be ~25% of the control: {a} vs {b}"
+    );
+    throttled.shutdown();
+    control.shutdown();
+}
+
+#[tokio::test]
+async fn concurrent_decisions_first_wins_and_four_eyes_is_enforced() {
+    let sim = sim(60).await;
+    sim.advance(chrono::Duration::hours(9));
+    let a = client(&sim);
+    let b = client(&sim);
+    let approvals = a.approvals().await.unwrap().items;
+    let req = approvals
+        .iter()
+        .find(|r| {
+            r.current_step()
+                .is_some_and(|s| s.rule == mops::domain::StepRule::AnyOne)
+        })
+        .expect("a request whose next step needs any one approver");
+    let step = req.current_step().unwrap().id.clone();
+    let decide = |actor: &str, verdict| {
+        let mut c = cmd(CommandKind::Decide {
+            request_id: req.id.clone(),
+            step_id: step.clone(),
+            verdict,
+        });
+        c.actor = actor.into();
+        c
+    };
+    // The requester may never decide their own request.
+    let own = a
+        .execute(&decide(&req.requested_by, Verdict::Approve))
+        .await;
+    assert!(
+        matches!(own, Err(HttpError::Api { status: 403, .. })),
+        "{own:?}"
+    );
+    let (da, db) = (
+        decide("console-a", Verdict::Approve),
+        decide("console-b", Verdict::Reject),
+    );
+    let (ra, rb) = tokio::join!(a.execute(&da), b.execute(&db));
+    let outcomes = [ra.unwrap(), rb.unwrap()];
+    let applied = outcomes
+        .iter()
+        .filter(|o| matches!(o, CommandOutcome::Applied { .. }))
+        .count();
+    assert_eq!(applied, 1, "exactly one decision wins: {outcomes:?}");
+    let loser = outcomes
+        .iter()
+        .find_map(|o| match o {
+            CommandOutcome::Conflict { detail } => Some(detail.clone()),
+            _ => None,
+        })
+        .expect("the other sees a conflict");
+    assert!(
+        loser.contains("console-a") || loser.contains("console-b"),
+        "the loser is told who decided: {loser}"
+    );
     sim.shutdown();
 }

@@ -20,21 +20,20 @@ const AREAS: [&str; 5] = [
 fn demo_shows_five_live_areas_and_quits_to_a_cooked_terminal() {
     let t = Tmux::start(80, 24);
     t.run(&format!("{} demo", mops_bin()));
+    // Every source loaded: no area says "never", and data is on screen.
     let screen = t.wait_for("the five areas with data", Duration::from_secs(60), |s| {
-        // "never" leaves the titles once every source has loaded.
         AREAS.iter().all(|a| s.contains(a))
-            && s.contains("ago")
-            && s.contains("pending")
             && !s.contains("never")
+            && s.contains("pending")
+            && s.contains("active")
     });
-    // Live values: each area's title carries its source's age, and the world moves.
-    assert!(screen.contains("Marketing"), "{screen}");
+    // Each area's title carries its source and age (short forms at 80 columns).
+    assert!(
+        screen.contains("MKT") || screen.contains("Marketing"),
+        "{screen}"
+    );
     assert!(screen.contains("CRM"), "{screen}");
     assert!(screen.contains("ERP"), "{screen}");
-    assert!(
-        !screen.contains("never loaded"),
-        "every source should have loaded:\n{screen}"
-    );
     let first = screen.clone();
     let moved = t.wait_for("values to change", Duration::from_secs(30), |s| {
         s.lines().skip(1).collect::<Vec<_>>() != first.lines().skip(1).collect::<Vec<_>>()

@@ -36,6 +36,7 @@ async fn starts_from_cache_with_every_api_down() {
         seed: Some(3),
         campaigns: Some(40),
         speed: Some(60.0),
+        dialect: None,
     })
     .unwrap();
     let sim = simulator::spawn(cfg).await.unwrap();

@@ -25,6 +25,7 @@ async fn start_sim() -> simulator::SimHandle {
         seed: Some(11),
         campaigns: Some(40),
         speed: Some(60.0),
+        dialect: None,
     })
     .unwrap();
     simulator::spawn(cfg).await.unwrap()

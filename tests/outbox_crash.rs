@@ -121,6 +121,7 @@ async fn killed_dispatcher_applies_every_command_exactly_once() {
         seed: Some(11),
         campaigns: Some(20),
         speed: Some(0.0),
+        dialect: None,
     })
     .unwrap();
     cfg.speed = 0.0;

@@ -55,6 +55,22 @@ pub fn new_audit(i: u64) -> NewAuditEntry {
     }
 }
 
+/// Opens a db behind the store's back. Retries briefly: while another test
+/// spawns a child process, the child may hold a copy of the lock descriptor
+/// between fork and exec.
+pub fn raw_sled(path: &Path) -> sled::Db {
+    for _ in 0..50 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open {}: {e}", path.display()),
+        }
+    }
+    panic!("{} stayed locked", path.display());
+}
+
 /// Journal contents that must survive any cache trouble.
 fn fill_journal(store: &Store) {
     for k in ["a", "b", "c"] {
@@ -175,7 +191,7 @@ fn wrong_cache_format_version_is_moved_aside() {
     store.save_snapshot(&Default::default()).unwrap();
     drop(store);
     {
-        let db = sled::open(dir.path().join("cache")).unwrap();
+        let db = raw_sled(&dir.path().join("cache"));
         db.open_tree("meta")
             .unwrap()
             .insert("format_version", &99u32.to_be_bytes())
@@ -204,7 +220,7 @@ fn journal_from_a_newer_mops_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
     {
-        let db = sled::open(dir.path().join("journal")).unwrap();
+        let db = raw_sled(&dir.path().join("journal"));
         db.open_tree("meta")
             .unwrap()
             .insert("format_version", &7u32.to_be_bytes())

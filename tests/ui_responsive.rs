@@ -28,6 +28,7 @@ async fn loop_answers_keys_while_every_request_hangs() {
         seed: Some(5),
         campaigns: Some(10),
         speed: Some(0.0),
+        dialect: None,
     })
     .unwrap();
     let sim = simulator::spawn(cfg).await.unwrap();

@@ -132,7 +132,7 @@ fn save_session(store: &Store, session: &app::Session) {
 }
 
 /// Alert acknowledgements, silences and throttle hysteresis survive restarts.
-fn load_engine(store: &Store) -> Engine {
+pub fn load_engine(store: &Store) -> Engine {
     store
         .load_engine_state()
         .ok()
@@ -142,15 +142,14 @@ fn load_engine(store: &Store) -> Engine {
 }
 
 fn save_engine(store: &Store, engine: &Engine) {
-    match serde_json::to_vec(engine) {
-        Ok(blob) => {
-            if let Err(e) = store
-                .save_engine_state(&blob)
-                .and_then(|()| store.flush_cache())
-            {
-                tracing::warn!(error = %e, "cannot save alert state");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot encode alert state"),
+    if let Err(e) = save_engine_state(store, engine).and_then(|()| store.flush_cache()) {
+        tracing::warn!(error = %e, "cannot save alert state");
     }
+}
+
+/// Writes the engine (alert book, acknowledgements, hysteresis) to the cache;
+/// the caller flushes.
+pub fn save_engine_state(store: &Store, engine: &Engine) -> Result<(), crate::store::StoreError> {
+    let blob = serde_json::to_vec(engine)?;
+    store.save_engine_state(&blob)
 }

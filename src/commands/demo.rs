@@ -34,6 +34,9 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         },
         actor: std::env::var("MOPS_ACTOR").unwrap_or_else(|_| "demo-operator".into()),
         role: std::env::var("MOPS_ROLE").unwrap_or_else(|_| "admin".into()),
+        scopes: std::env::var("MOPS_SCOPES")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default(),
         production: false,
         readonly: overrides.readonly,
         theme: std::env::var("MOPS_THEME").unwrap_or_else(|_| "dark".into()),
@@ -45,6 +48,7 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         },
         stale_after: chrono::Duration::seconds(30),
         data_dir,
+        vendors: Default::default(),
         low_bandwidth: overrides.low_bandwidth,
         keys: Default::default(),
     };

@@ -123,3 +123,30 @@ fn readonly_flag_wins() {
     let p = build_profile("x", ProfileFile::default(), &cli, &env).unwrap();
     assert!(p.readonly);
 }
+
+#[test]
+fn role_and_scopes_resolve_to_a_principal() {
+    let env = env_of(&[
+        ("MOPS_MARKETING_URL", "http://a"),
+        ("MOPS_CRM_URL", "http://b"),
+        ("MOPS_ERP_URL", "http://c"),
+        ("MOPS_ROLE", "approver"),
+        ("MOPS_SCOPES", "finance, legal"),
+        ("MOPS_ACTOR", "fiona"),
+    ]);
+    let p = build_profile("x", ProfileFile::default(), &Overrides::default(), &env).unwrap();
+    let who = p.principal();
+    assert_eq!(who.role, crate::domain::Role::Approver);
+    assert_eq!(who.scopes, vec!["finance", "legal"]);
+    assert_eq!(who.name, "fiona");
+    let bad = env_of(&[
+        ("MOPS_MARKETING_URL", "http://a"),
+        ("MOPS_CRM_URL", "http://b"),
+        ("MOPS_ERP_URL", "http://c"),
+        ("MOPS_ROLE", "superuser"),
+    ]);
+    let err = build_profile("x", ProfileFile::default(), &Overrides::default(), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown role"), "{err}");
+}

@@ -72,7 +72,15 @@ impl HostState {
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
         if num("x-ratelimit-remaining") == Some(0) {
-            let reset = num("x-ratelimit-reset").unwrap_or(1).min(3600);
+            // Some vendors (Mautic's rate limiter) send the reset as a Unix
+            // time rather than seconds to wait.
+            let raw = num("x-ratelimit-reset").unwrap_or(1);
+            let reset = if raw > 1_000_000_000 {
+                raw.saturating_sub(chrono::Utc::now().timestamp().max(0) as u64)
+            } else {
+                raw
+            }
+            .min(3600);
             self.hold_until(now + Duration::from_secs(reset));
         }
     }

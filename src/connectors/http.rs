@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::HttpError;
+use super::auth::Dialect;
 use super::breaker::HostState;
 
 /// A credential that never appears in logs, `Debug` output or errors.
@@ -118,12 +119,22 @@ impl HttpClient {
         query: &[(&str, String)],
         token: &Secret,
     ) -> Result<T, HttpError> {
+        self.get_json_as(url, query, &Dialect::native(token)).await
+    }
+
+    /// `get_json` with a vendor's authentication and error format.
+    pub async fn get_json_as<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        dialect: &Dialect,
+    ) -> Result<T, HttpError> {
         let full = reqwest::Url::parse_with_params(url, query)
             .map_err(|e| HttpError::Invalid(format!("bad URL {url}: {e}")))?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let attempt_result = match self.get_once(&full, token).await {
+            let attempt_result = match self.get_once(&full, dialect).await {
                 Ok((body, etag)) => {
                     let decoded = decode(full.as_str(), &body);
                     // Remember the validator only for a body that decoded: a
@@ -157,11 +168,11 @@ impl HttpClient {
     async fn get_once(
         &self,
         url: &reqwest::Url,
-        token: &Secret,
+        dialect: &Dialect,
     ) -> Result<(bytes_body::Body, Option<String>), HttpError> {
         let host = host_key(url);
         self.before_request(&host, url.as_str()).await?;
-        let mut req = self.inner.get(url.clone()).bearer_auth(token.expose());
+        let mut req = dialect.auth.apply(self.inner.get(url.clone()));
         let cached = self.cached_etag(url.as_str());
         if let Some((etag, _)) = &cached {
             req = req.header(header::IF_NONE_MATCH, etag);
@@ -176,7 +187,7 @@ impl HttpClient {
                     detail: "304 Not Modified for a request without a cached ETag".into(),
                 });
         }
-        check_status(url.as_str(), status, &headers, &body)?;
+        check_status(url.as_str(), status, &headers, &body, dialect)?;
         let etag = headers
             .get(header::ETAG)
             .and_then(|v| v.to_str().ok())
@@ -194,27 +205,47 @@ impl HttpClient {
         actor: &str,
         token: &Secret,
     ) -> Result<Reply<T>, HttpError> {
+        let dialect = Dialect::native(token);
+        self.send_json(Method::POST, url, body, idempotency_key, actor, &dialect)
+            .await
+    }
+
+    /// One mutating request (POST, PATCH...) in a vendor's dialect, never
+    /// retried. An empty body (204) decodes as JSON `null`.
+    pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        body: &B,
+        idempotency_key: &str,
+        actor: &str,
+        dialect: &Dialect,
+    ) -> Result<Reply<T>, HttpError> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| HttpError::Invalid(format!("bad URL {url}: {e}")))?;
         let host = host_key(&parsed);
         self.before_request(&host, url).await?;
-        let req = self
-            .inner
-            .request(Method::POST, parsed)
-            .bearer_auth(token.expose())
+        let req = dialect
+            .auth
+            .apply(self.inner.request(method, parsed))
             .header("Idempotency-Key", idempotency_key)
             .header("X-Mops-Actor", actor)
             .json(body);
         let result = self.send(req, url).await;
         let (status, headers, bytes) = self.after_response(&host, url, result)?;
-        check_status(url, status, &headers, &bytes)?;
+        check_status(url, status, &headers, &bytes, dialect)?;
         let replayed = headers
             .get("idempotent-replayed")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &bytes
+        };
         Ok(Reply {
             status: status.as_u16(),
-            body: decode(url, &bytes)?,
+            body: decode(url, bytes)?,
             replayed,
         })
     }
@@ -366,9 +397,16 @@ fn check_status(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
+    dialect: &Dialect,
 ) -> Result<(), HttpError> {
     if status.is_success() || status == StatusCode::NOT_MODIFIED {
         return Ok(());
+    }
+    if let Some(e) = dialect
+        .errors
+        .and_then(|map| map(url, status.as_u16(), headers, body))
+    {
+        return Err(e);
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Err(HttpError::RateLimited {

@@ -160,6 +160,13 @@ impl NativeClient {
                 format!("{m}/campaigns/{}/fallback", seg(campaign_id)),
                 json!({ "kind": fallback, "reason": reason }),
             ),
+            CommandKind::Throttle {
+                campaign_id,
+                percent,
+            } => (
+                format!("{m}/campaigns/{}/throttle", seg(campaign_id)),
+                json!({ "percent": percent, "reason": reason }),
+            ),
             CommandKind::Decide {
                 request_id,
                 step_id,

@@ -35,6 +35,11 @@ pub enum CommandKind {
         campaign_id: String,
         fallback: FallbackKind,
     },
+    /// Inventory-driven send-rate limit: `percent` of normal speed (100 lifts it).
+    Throttle {
+        campaign_id: String,
+        percent: u8,
+    },
     Decide {
         request_id: String,
         step_id: String,
@@ -54,6 +59,7 @@ impl CommandKind {
             CommandKind::Pause { .. } => "pause",
             CommandKind::Resume { .. } => "resume",
             CommandKind::Fallback { .. } => "fallback",
+            CommandKind::Throttle { .. } => "throttle",
             CommandKind::Decide {
                 verdict: Verdict::Approve,
                 ..
@@ -72,7 +78,8 @@ impl CommandKind {
         match self {
             CommandKind::Pause { campaign_id }
             | CommandKind::Resume { campaign_id }
-            | CommandKind::Fallback { campaign_id, .. } => campaign_id.clone(),
+            | CommandKind::Fallback { campaign_id, .. }
+            | CommandKind::Throttle { campaign_id, .. } => campaign_id.clone(),
             CommandKind::Decide {
                 request_id,
                 step_id,

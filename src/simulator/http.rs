@@ -71,6 +71,7 @@ impl From<WorldError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
                     .with_details(details)
             }
+            WorldError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
         }
     }
 }

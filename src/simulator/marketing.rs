@@ -25,6 +25,7 @@ pub fn router() -> Router<SimState> {
         .route("/campaigns/{id}/pause", post(pause))
         .route("/campaigns/{id}/resume", post(resume))
         .route("/campaigns/{id}/fallback", post(fallback))
+        .route("/campaigns/{id}/throttle", post(throttle))
 }
 
 async fn campaigns(State(sim): State<SimState>, headers: HeaderMap, Q(q): Q<Query>) -> ApiResult {
@@ -100,6 +101,13 @@ struct ReasonBody {
 }
 
 #[derive(Deserialize)]
+struct ThrottleBody {
+    percent: u8,
+    #[allow(dead_code)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct FallbackBody {
     kind: FallbackKind,
     #[allow(dead_code)]
@@ -139,5 +147,17 @@ async fn fallback(
     let req: FallbackBody = http::parse_body(&body)?;
     let actor = http::actor(&headers);
     let campaign = sim.with_world(|w| w.fallback(&id, req.kind, &actor))?;
+    http::json_ok(StatusCode::OK, &json!({ "campaign": campaign }))
+}
+
+async fn throttle(
+    State(sim): State<SimState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let req: ThrottleBody = http::parse_body(&body)?;
+    let actor = http::actor(&headers);
+    let campaign = sim.with_world(|w| w.throttle(&id, req.percent, &actor))?;
     http::json_ok(StatusCode::OK, &json!({ "campaign": campaign }))
 }

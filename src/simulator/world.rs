@@ -41,6 +41,8 @@ pub enum WorldError {
         message: String,
         details: serde_json::Value,
     },
+    /// The actor may not do this (four-eyes), whatever the state.
+    Forbidden(String),
 }
 
 impl WorldError {
@@ -69,6 +71,8 @@ pub struct ProviderStatus {
 #[derive(Debug, Clone, Default)]
 struct CampaignState {
     pauses: Vec<Pause>,
+    /// Send-rate limits in force from a time on: (from, percent, by).
+    throttles: Vec<(DateTime<Utc>, u8, String)>,
     fallback: Option<(FallbackKind, DateTime<Utc>, String)>,
     switch_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
@@ -104,6 +108,7 @@ fn ctx<'a>(w: (&'a Catalog, &'a [CampaignState], &'a Incidents, u64), i: usize) 
         index: i,
         spec: &catalog.campaigns[i],
         pauses: &states[i].pauses,
+        throttles: &states[i].throttles,
         switch_at: states[i].switch_at,
         incidents,
     }

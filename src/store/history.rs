@@ -1,16 +1,24 @@
-//! Hourly buckets per campaign in the cache's `history` tree.
+//! Hourly buckets per campaign, in two cache trees:
 //!
-//! Key: campaign id, 0x00, the UTC day (days since the Unix epoch) as a
-//! big-endian u32, so one campaign's rows are contiguous and sorted by time.
-//! Value: that day's hourly buckets (see `codec`). A bucket is addressed by
-//! its hour; rows are an on-disk detail that keeps 10,000 campaigns x 90
-//! days x 24 hours within reach of sled (see docs/storage.md for figures).
+//! - `history_recent`: one item per campaign-hour, key = campaign id, 0x00,
+//!   hours since the Unix epoch (u32 BE); value = one bucket (see `codec`).
+//!   Every append lands here: a plain upsert, no read-modify-write.
+//! - `history`: one row per campaign-day, key = campaign id, 0x00, days since
+//!   the epoch (u32 BE); value = that day's buckets. `prune_history` folds
+//!   completed days from `history_recent` into rows ("sealing").
+//!
+//! Why: sled 0.34 costs ~150-180 bytes on disk per small item and keeps old
+//! versions of rewritten pages until it cleans segments. Sealed rows are
+//! written about once per day and amortise the per-item cost over 24 hours;
+//! the hourly churn stays in a tree holding about one day of items. Readers
+//! merge both, the recent item winning for the same hour, so a crash midway
+//! through sealing loses nothing (the next seal folds the same items again).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::codec::{DayRow, decode_day, encode_day};
+use super::codec::{DayRow, decode_bucket, decode_day, encode_bucket, encode_day};
 use super::{Store, StoreError};
 use crate::domain::snapshot::HourBucket;
 
@@ -18,7 +26,7 @@ use crate::domain::snapshot::HourBucket;
 pub const HISTORY_RETENTION_DAYS: i64 = 90;
 const TREE: &str = "history";
 
-fn hour_of(ts: DateTime<Utc>) -> u32 {
+pub(super) fn hour_of(ts: DateTime<Utc>) -> u32 {
     ts.timestamp()
         .div_euclid(3600)
         .clamp(0, i64::from(u32::MAX)) as u32
@@ -38,15 +46,16 @@ fn check_id(id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn key(id: &[u8], day: u32) -> Vec<u8> {
+/// `unit` is a day for rows and an hour for recent items.
+pub(super) fn key(id: &[u8], unit: u32) -> Vec<u8> {
     let mut k = Vec::with_capacity(id.len() + 5);
     k.extend_from_slice(id);
     k.push(0);
-    k.extend_from_slice(&day.to_be_bytes());
+    k.extend_from_slice(&unit.to_be_bytes());
     k
 }
 
-fn split_key(k: &[u8]) -> Option<(&[u8], u32)> {
+pub(super) fn split_key(k: &[u8]) -> Option<(&[u8], u32)> {
     let (id, rest) = k.split_at(k.len().checked_sub(5)?);
     if rest[0] != 0 {
         return None;
@@ -55,7 +64,17 @@ fn split_key(k: &[u8]) -> Option<(&[u8], u32)> {
     Some((id, day))
 }
 
-fn row_of(v: &[u8]) -> Result<DayRow, StoreError> {
+pub(super) fn unit_of(k: &[u8]) -> Result<u32, StoreError> {
+    split_key(k)
+        .map(|(_, unit)| unit)
+        .ok_or_else(|| StoreError::corrupt(TREE, format!("malformed key {k:?}")))
+}
+
+pub(super) fn bucket_of(v: &[u8]) -> Result<[f64; 8], StoreError> {
+    decode_bucket(v).ok_or_else(|| StoreError::corrupt(TREE, format!("malformed bucket {v:?}")))
+}
+
+pub(super) fn row_of(v: &[u8]) -> Result<DayRow, StoreError> {
     decode_day(v).ok_or_else(|| StoreError::corrupt(TREE, format!("malformed row {v:?}")))
 }
 
@@ -76,37 +95,20 @@ impl Store {
         &self,
         items: impl IntoIterator<Item = (&'a str, &'a [HourBucket])>,
     ) -> Result<(), StoreError> {
-        let tree = &self.inner.history;
-        // Rows are read-modify-write: serialise writers so none is lost.
-        let _writer = self
-            .inner
-            .history_writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let mut rows: BTreeMap<Vec<u8>, DayRow> = BTreeMap::new();
+        let mut batch = sled::Batch::default();
         for (campaign_id, buckets) in items {
             check_id(campaign_id)?;
             for b in buckets {
-                let hour = hour_of(b.ts);
-                let k = key(campaign_id.as_bytes(), hour / 24);
-                let row = match rows.entry(k) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        let existing = match tree.get(e.key())? {
-                            Some(v) => row_of(&v)?,
-                            None => [None; 24],
-                        };
-                        e.insert(existing)
-                    }
-                };
-                row[(hour % 24) as usize] = Some(b.values);
+                batch.insert(
+                    key(campaign_id.as_bytes(), hour_of(b.ts)),
+                    encode_bucket(&b.values),
+                );
             }
         }
-        let mut batch = sled::Batch::default();
-        for (k, row) in &rows {
-            batch.insert(k.as_slice(), encode_day(row));
-        }
-        tree.apply_batch(batch)?;
+        // Sealing reads then deletes recent items; an append in between
+        // would be deleted with them.
+        let _writer = self.history_lock();
+        self.inner.history_recent.apply_batch(batch)?;
         Ok(())
     }
 
@@ -118,38 +120,49 @@ impl Store {
     ) -> Result<Vec<HourBucket>, StoreError> {
         check_id(campaign_id)?;
         let id = campaign_id.as_bytes();
-        let since = u64::from(hour_of(since));
-        let mut out = Vec::new();
-        for item in self.inner.history.range(key(id, (since / 24) as u32)..) {
+        let since = hour_of(since);
+        let mut hours: BTreeMap<u64, [f64; 8]> = BTreeMap::new();
+        for item in self
+            .inner
+            .history
+            .range(key(id, since / 24)..=key(id, u32::MAX))
+        {
             let (k, v) = item?;
-            match split_key(&k) {
-                Some((kid, _)) if kid != id => break,
-                Some((_, day)) => {
-                    for (h, values) in row_of(&v)?.iter().enumerate() {
-                        let hour = u64::from(day) * 24 + h as u64;
-                        if let Some(values) = values.filter(|_| hour >= since) {
-                            out.push(HourBucket {
-                                ts: hour_start(hour)?,
-                                values,
-                            });
-                        }
-                    }
+            let day = u64::from(unit_of(&k)?);
+            for (h, values) in row_of(&v)?.iter().enumerate() {
+                let hour = day * 24 + h as u64;
+                if let Some(values) = values.filter(|_| hour >= u64::from(since)) {
+                    hours.insert(hour, values);
                 }
-                None => return Err(StoreError::corrupt(TREE, format!("malformed key {k:?}"))),
             }
         }
-        Ok(out)
+        for item in self
+            .inner
+            .history_recent
+            .range(key(id, since)..=key(id, u32::MAX))
+        {
+            let (k, v) = item?;
+            hours.insert(u64::from(unit_of(&k)?), bucket_of(&v)?);
+        }
+        hours
+            .into_iter()
+            .map(|(hour, values)| {
+                Ok(HourBucket {
+                    ts: hour_start(hour)?,
+                    values,
+                })
+            })
+            .collect()
     }
 
-    /// Deletes buckets older than the retention window; returns how many.
-    /// Visits each campaign's old rows only, not every row in the tree.
+    /// Seals completed days into rows, then deletes buckets older than the
+    /// retention window and returns how many it deleted. Call it hourly (or
+    /// at least daily): until it runs, history stays in the larger per-hour form.
     pub fn prune_history(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.seal(hour_of(now) / 24)?;
+        // Sealing also rewrites rows; keep it out while trimming them.
+        let _writer = self.history_lock();
         let tree = &self.inner.history;
-        let _writer = self
-            .inner
-            .history_writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         let cutoff = hour_of(now - Duration::days(HISTORY_RETENTION_DAYS));
         let (cut_day, cut_hour) = (cutoff / 24, (cutoff % 24) as usize);
         let mut removed = 0;
@@ -165,7 +178,7 @@ impl Store {
             for old in tree.range(key(id, 0)..=key(id, cut_day)) {
                 let (k, v) = old?;
                 let mut row = row_of(&v)?;
-                let whole_day = split_key(&k).is_some_and(|(_, day)| day < cut_day);
+                let whole_day = unit_of(&k)? < cut_day;
                 let drop_hours = if whole_day { 24 } else { cut_hour };
                 removed += row[..drop_hours].iter().flatten().count();
                 row[..drop_hours].fill(None);
@@ -181,6 +194,14 @@ impl Store {
             from.push(1);
         }
         Ok(removed)
+    }
+
+    pub(super) fn history_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
+        self.inner
+            .history_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 }
 

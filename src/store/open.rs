@@ -58,6 +58,7 @@ fn open_once(data_dir: &Path) -> Result<(Store, OpenReport), StoreError> {
         data_dir: data_dir.to_path_buf(),
         snapshot: cache.open_tree("snapshot")?,
         history: cache.open_tree("history")?,
+        history_recent: cache.open_tree("history_recent")?,
         history_writer: Mutex::new(()),
         session: cache.open_tree("session")?,
         cache,

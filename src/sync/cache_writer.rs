@@ -15,6 +15,9 @@ use crate::store::Store;
 
 /// How often the whole (history-free) snapshot is rewritten.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// How often finished days are folded into compact rows and history older
+/// than the retention is dropped (the store keeps 90 days).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 pub fn spawn_cache_writer(
     store: Store,
@@ -25,6 +28,8 @@ pub fn spawn_cache_writer(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_save = Instant::now();
+        // First prune shortly after start, then hourly.
+        let mut next_prune = Instant::now() + Duration::from_secs(60);
         let mut dirty = false;
         loop {
             let outcome = tokio::select! {
@@ -52,6 +57,15 @@ pub fn spawn_cache_writer(
                 })
                 .await;
                 log_result("history", res);
+            }
+            if Instant::now() >= next_prune {
+                next_prune = Instant::now() + PRUNE_EVERY;
+                let s = store.clone();
+                // In the background: folding a day can take seconds at 10k campaigns.
+                tokio::task::spawn_blocking(move || match s.prune_history(chrono::Utc::now()) {
+                    Ok(n) => tracing::info!(removed = n, "history pruned"),
+                    Err(e) => tracing::warn!(error = %e, "history prune failed"),
+                });
             }
             if dirty && last_save.elapsed() >= SAVE_EVERY {
                 save(&store, &mirror).await;

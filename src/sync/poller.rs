@@ -51,6 +51,7 @@ pub fn spawn_pollers(
         // Shared by the fetch and map halves of the marketing loop.
         let since = Arc::new(std::sync::Mutex::new(metrics_cursor));
         let since_w = since.clone();
+        let early_tx = tx.clone();
         let backfill = cfg.backfill;
         handles.push(spawn_loop(
             System::Marketing,
@@ -60,28 +61,34 @@ pub fn spawn_pollers(
             cancel.clone(),
             move || {
                 let client = client.clone();
+                let early = early_tx.clone();
                 let from = *since.lock().unwrap_or_else(|p| p.into_inner());
                 async move {
                     let campaigns = client.campaigns().await?;
-                    let start =
-                        from.unwrap_or_else(|| campaigns.as_of.unwrap_or_else(Utc::now) - backfill);
+                    let as_of = campaigns.as_of;
+                    let start = from.unwrap_or_else(|| as_of.unwrap_or_else(Utc::now) - backfill);
+                    // Campaigns go to the screen now: the first metrics
+                    // backfill can take a while, and a failure there is
+                    // reported as a failed marketing poll all the same.
+                    let _ = early
+                        .send(PollOutcome {
+                            system: System::Marketing,
+                            at: Utc::now(),
+                            server_time: as_of,
+                            result: Ok(PollData::Campaigns(campaigns.items)),
+                        })
+                        .await;
                     let metrics = client.metrics_since(start).await?;
-                    Ok((campaigns, metrics))
+                    Ok((as_of, metrics))
                 }
             },
-            move |(campaigns, metrics)| {
+            move |(as_of, metrics)| {
                 // Re-ask for the newest bucket next time: it is partial until its hour closes.
                 if let Some(max) = metrics.items.iter().map(|m| m.timestamp).max() {
                     *since_w.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some(max - chrono::Duration::seconds(1));
                 }
-                (
-                    campaigns.as_of,
-                    vec![
-                        PollData::Campaigns(campaigns.items),
-                        PollData::Metrics(metrics.items),
-                    ],
-                )
+                (as_of, vec![PollData::Metrics(metrics.items)])
             },
         ));
     }
@@ -136,8 +143,10 @@ pub fn spawn_pollers(
 }
 
 /// The loop shared by every source: fetch, report, wait (longer while failing).
-/// A source's parts are fetched together and reported only together, so its
-/// freshness never claims more than what actually arrived.
+/// A source's parts are fetched together and reported only together (the
+/// marketing campaign list excepted, which goes ahead of its metrics), so
+/// freshness never claims more than what actually arrived: a failure in any
+/// part marks the source's poll as failed.
 fn spawn_loop<T, Fut, F, M>(
     system: System,
     every: Duration,

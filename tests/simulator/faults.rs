@@ -215,6 +215,7 @@ fn opts(file: Option<&std::path::Path>) -> SimOpts {
         seed: None,
         campaigns: None,
         speed: None,
+        dialect: None,
     }
 }
 

@@ -3,7 +3,7 @@ use std::path::Path;
 use mops::domain::AuditEntry;
 use mops::store::{AuditError, GENESIS_HASH, Store, Tamper, entry_hash};
 
-use super::{new_audit, open};
+use super::{new_audit, open, raw_sled};
 
 /// A store with `n` chained entries, closed again so sled can be opened raw.
 fn chain(n: u64) -> tempfile::TempDir {
@@ -18,7 +18,7 @@ fn chain(n: u64) -> tempfile::TempDir {
 
 /// Edits the journal behind the store's back, as an attacker with file access would.
 fn raw(dir: &Path, f: impl FnOnce(&sled::Tree)) {
-    let db = sled::open(dir.join("journal")).unwrap();
+    let db = raw_sled(&dir.join("journal"));
     f(&db.open_tree("audit").unwrap());
     db.flush().unwrap();
 }

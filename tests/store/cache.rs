@@ -5,7 +5,7 @@ use mops::domain::{
 };
 use mops::store::{HISTORY_RETENTION_DAYS, HISTORY_WINDOW_DAYS, Session, StoreError};
 
-use super::{open, t};
+use super::{open, raw_sled, t};
 
 fn campaign(id: &str) -> Campaign {
     Campaign {
@@ -181,4 +181,30 @@ fn prune_cuts_inside_a_day_and_keeps_sparse_hours() {
         bucket(10 * 24 + 8, 1.0)
     );
     assert_eq!(store.history("x", cutoff).unwrap()[1], expected[0]);
+}
+
+#[test]
+fn sealing_completed_days_changes_nothing_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let hours: Vec<HourBucket> = (0..3 * 24 + 5).map(|h| bucket(h, h as f64 + 1.0)).collect();
+    store.append_history("s", &hours).unwrap();
+    let before = store.history("s", t(0)).unwrap();
+    assert_eq!(store.prune_history(t(3 * 24 + 5)).unwrap(), 0);
+    assert_eq!(store.history("s", t(0)).unwrap(), before);
+    assert_eq!(store.history("s", t(30)).unwrap(), before[30..]);
+
+    // Late data for a sealed day wins at once and after the next seal.
+    store.append_history("s", &[bucket(25, 7.0)]).unwrap();
+    assert_eq!(store.history("s", t(25)).unwrap()[0], bucket(25, 7.0));
+    store.prune_history(t(3 * 24 + 6)).unwrap();
+    let after = store.history("s", t(0)).unwrap();
+    assert_eq!(after[25], bucket(25, 7.0));
+    assert_eq!(after.len(), before.len());
+    drop(store);
+
+    // Only today's hours are left in per-hour form.
+    let db = raw_sled(&dir.path().join("cache"));
+    assert_eq!(db.open_tree("history_recent").unwrap().len(), 5);
+    assert_eq!(db.open_tree("history").unwrap().len(), 3);
 }

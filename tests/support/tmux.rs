@@ -199,3 +199,12 @@ impl Drop for Tmux {
         let _ = self.tmux(&["kill-server"]);
     }
 }
+
+impl Tmux {
+    /// The screen with its attributes as SGR escape sequences
+    /// (`capture-pane -e`), to check which colour codes the program used.
+    pub fn capture_escapes(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-e", "-p", "-t", "t"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

@@ -6,10 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::WorldError;
 use super::catalog::Catalog;
+use crate::domain::approval_policy::{ChainPolicy, RequestFacts};
 use crate::domain::{ApprovalRequest, ApprovalStatus, ApprovalStep, Decision, StepRule, Verdict};
 use crate::simulator::rng::{self, tag};
 
-pub const FINANCE_THRESHOLD: f64 = 50_000.0;
 const INTERVAL: Duration = Duration::hours(3);
 const MARKETING: [&str; 2] = ["maria.k", "tom.b"];
 const FINANCE: [&str; 2] = ["fiona.c", "frank.d"];
@@ -47,19 +47,23 @@ fn step(id: &str, approvers: &[&str], rule: StepRule) -> ApprovalStep {
 }
 
 pub fn steps_for(budget: f64, regulated: bool) -> Vec<ApprovalStep> {
-    let mut steps = vec![step("marketing", &MARKETING, StepRule::AnyOne)];
-    if budget >= FINANCE_THRESHOLD {
-        let rule = if budget >= 100_000.0 {
-            StepRule::All
-        } else {
-            StepRule::AnyOne
-        };
-        steps.push(step("finance", &FINANCE, rule));
-    }
-    if regulated {
-        steps.push(step("legal", &LEGAL, StepRule::AnyOne));
-    }
-    steps
+    let facts = RequestFacts {
+        budget,
+        discount_pct: 0.0,
+        regulated,
+    };
+    ChainPolicy::default()
+        .steps(facts)
+        .into_iter()
+        .map(|t| {
+            let approvers: &[&str] = match t.id {
+                "finance" => &FINANCE,
+                "legal" => &LEGAL,
+                _ => &MARKETING,
+            };
+            step(t.id, approvers, t.rule)
+        })
+        .collect()
 }
 
 /// Record `verdict` by `by` on the pending step `s`; returns whether the step is decided.
@@ -276,6 +280,22 @@ impl Approvals {
                 e.req.status.as_str(),
                 last.map(|d| (d.by.clone(), d.at)),
             ));
+        }
+        if e.req.requested_by == actor {
+            return Err(WorldError::Forbidden(format!(
+                "four-eyes: {actor} requested {id} and cannot decide it"
+            )));
+        }
+        if let Some(other) = e
+            .req
+            .steps
+            .iter()
+            .find(|o| o.id != step_id && o.decisions.iter().any(|d| d.by == actor))
+        {
+            return Err(WorldError::Forbidden(format!(
+                "four-eyes: {actor} already signed step {} of {id}",
+                other.id
+            )));
         }
         if let Some(mine) = step.decisions.iter().find(|d| d.by == actor) {
             return Err(WorldError::conflict(

@@ -144,6 +144,38 @@ impl World {
         Ok(self.campaign(i))
     }
 
+    pub fn throttle(&mut self, id: &str, percent: u8, actor: &str) -> Result<Campaign, WorldError> {
+        let i = self.find_campaign(id)?;
+        if percent > 100 {
+            return Err(WorldError::Invalid {
+                message: format!("percent must be 0..=100, got {percent}"),
+                details: serde_json::json!({ "percent": percent }),
+            });
+        }
+        let now = self.now;
+        let st = &mut self.states[i];
+        let current = st.throttles.last().map_or(100, |(_, p, _)| *p);
+        if current == percent {
+            let by_at = st.throttles.last().map(|(at, _, by)| (by.clone(), *at));
+            return Err(WorldError::conflict(
+                format!("campaign {id} already runs at {percent}%"),
+                &format!("{percent}%"),
+                by_at,
+            ));
+        }
+        st.throttles.push((now, percent, actor.into()));
+        st.updated_at = Some(now);
+        Ok(self.campaign(i))
+    }
+
+    /// Current send-rate limit in percent of plan (100 = none).
+    pub fn throttle_percent(&self, index: usize) -> u8 {
+        self.states
+            .get(index)
+            .and_then(|s| s.throttles.last())
+            .map_or(100, |(_, p, _)| *p)
+    }
+
     pub fn fallback(
         &mut self,
         id: &str,

@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     pub index: usize,
     pub spec: &'a CampaignSpec,
     pub pauses: &'a [Pause],
+    /// Operator throttles: (from, percent of plan, by), in time order.
+    pub throttles: &'a [(DateTime<Utc>, u8, String)],
     /// When the backup provider took over, if it did.
     pub switch_at: Option<DateTime<Utc>>,
     pub incidents: &'a Incidents,
@@ -64,6 +66,14 @@ impl Ctx<'_> {
         self.pauses
             .iter()
             .any(|p| t >= p.from && p.to.as_ref().is_none_or(|(to, _)| t < *to))
+    }
+
+    fn throttle_at(&self, t: DateTime<Utc>) -> f64 {
+        self.throttles
+            .iter()
+            .rev()
+            .find(|(from, _, _)| *from <= t)
+            .map_or(1.0, |(_, pct, _)| f64::from(*pct) / 100.0)
     }
 
     pub fn provider_at(&self, t: DateTime<Utc>) -> &'static str {
@@ -112,6 +122,11 @@ impl Ctx<'_> {
         if let Some(s) = self.switch_at.filter(|s| *s > a && *s < b) {
             inner.push(s);
         }
+        for (t, _, _) in self.throttles {
+            if *t > a && *t < b {
+                inner.push(*t);
+            }
+        }
         for (_, w) in &self.incidents.outages {
             w.edges_in(a, b, &mut inner);
         }
@@ -126,7 +141,8 @@ impl Ctx<'_> {
         let ends = inner.iter().copied().chain(std::iter::once(b));
         for (s, e) in starts.zip(ends) {
             if !self.paused_at(s) {
-                f(s, (e - s).num_milliseconds() as f64 / 3_600_000.0);
+                let hours = (e - s).num_milliseconds() as f64 / 3_600_000.0;
+                f(s, hours * self.throttle_at(s));
             }
         }
     }
@@ -219,6 +235,7 @@ mod tests {
                 index: i,
                 spec,
                 pauses: &[],
+                throttles: &[],
                 switch_at: None,
                 incidents: &incidents,
             };
@@ -261,11 +278,13 @@ mod tests {
             index: 0,
             spec: &cat.campaigns[0],
             pauses: &[],
+            throttles: &[],
             switch_at: None,
             incidents: &incidents,
         };
         let paused = Ctx {
             pauses: &pauses,
+            throttles: &[],
             ..free
         };
         let end = hour + Duration::hours(1);

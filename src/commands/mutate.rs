@@ -1,0 +1,372 @@
+//! Operator commands from the shell: approve, reject, pause, resume,
+//! fallback, ack, retry-sync. Same path as the console: refused locally in
+//! read-only profiles and for viewers, confirmed in production, written to
+//! the durable outbox (flushed, audited) and only then delivered, after any
+//! older queued commands (FIFO).
+//!
+//! Exit codes: 0 applied (or dry run), 1 conflict, 2 failed or refused,
+//! 4 queued but not sent.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use color_eyre::eyre::Result;
+use serde_json::json;
+
+use super::output::ReportFormat;
+use super::world;
+use crate::config::Profile;
+use crate::domain::{CommandKind, CommandStatus, OperatorCommand, System};
+use crate::store::{Store, StoreError};
+use crate::sync::dispatcher::{Actor, Delivery, deliver, enqueue};
+
+pub const EXIT_APPLIED: u8 = 0;
+pub const EXIT_CONFLICT: u8 = 1;
+pub const EXIT_FAILED: u8 = 2;
+pub const EXIT_QUEUED: u8 = 4;
+
+/// Options every mutating command takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MutationOpts {
+    /// Confirm a command in a production profile without a prompt (scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the exact request (method, URL, headers, JSON body) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Reuse a key to make a retried script step safe (default: a new UUID v4).
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+/// A command ready to submit, with what the operator must type to confirm it.
+pub struct Request {
+    pub kind: CommandKind,
+    pub reason: Option<String>,
+    pub opts: MutationOpts,
+}
+
+/// Which system a command goes to, for "queued until X is reachable".
+fn system_of(kind: &CommandKind) -> Option<System> {
+    match kind {
+        CommandKind::Pause { .. }
+        | CommandKind::Resume { .. }
+        | CommandKind::Fallback { .. }
+        | CommandKind::Throttle { .. } => Some(System::Marketing),
+        CommandKind::Decide { .. } => Some(System::Erp),
+        CommandKind::RetrySync { .. } => Some(System::Crm),
+        CommandKind::Acknowledge { .. } => None,
+    }
+}
+
+/// Why this profile may not run mutations, if it may not.
+pub fn refusal(profile: &Profile, verb: &str) -> Option<String> {
+    if profile.readonly {
+        return Some(format!(
+            "refused: profile {:?} is read-only (--readonly or `readonly = true`); {verb} would change production state",
+            profile.name
+        ));
+    }
+    if profile.role.eq_ignore_ascii_case("viewer") {
+        return Some(format!(
+            "refused: {} has role viewer, which may look but not act; {verb} needs operator, approver or admin (MOPS_ROLE or the profile's `role`)",
+            profile.actor
+        ));
+    }
+    None
+}
+
+pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
+    let verb = req.kind.verb();
+    let target = req.kind.target();
+    if let Some(why) = refusal(profile, verb) {
+        eprintln!("mops: {why}");
+        return Ok(EXIT_FAILED);
+    }
+    let cmd = OperatorCommand {
+        idempotency_key: req
+            .opts
+            .idempotency_key
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        kind: req.kind,
+        actor: profile.actor.clone(),
+        reason: req.reason,
+        created_at: Utc::now(),
+        status: CommandStatus::Queued,
+        updated_at: None,
+    };
+    if req.opts.dry_run {
+        return dry_run(&cmd, profile, req.opts.output);
+    }
+    if profile.production && !req.opts.yes && !confirm_on_tty(&profile.name, verb, &target)? {
+        eprintln!(
+            "mops: refused: profile {:?} is production; pass --yes (or run in a terminal and type {target:?} to confirm)",
+            profile.name
+        );
+        return Ok(EXIT_FAILED);
+    }
+    let (store, note) = world::open_store(profile)?;
+    let Some(store) = store else {
+        eprintln!(
+            "mops: refused: {}; commands must go through that console's outbox (use the console, or quit it and retry)",
+            note.unwrap_or_default()
+        );
+        return Ok(EXIT_FAILED);
+    };
+    let actor = Actor {
+        name: profile.actor.clone(),
+        role: profile.role.clone(),
+    };
+    let cmd = match reuse(&store, &cmd)? {
+        Ok(c) => c,
+        Err(why) => {
+            eprintln!("mops: refused: {why}");
+            return Ok(EXIT_FAILED);
+        }
+    };
+    if let CommandKind::Acknowledge { fingerprint } = &cmd.kind
+        && !cmd.status.is_final()
+        && !acknowledge(&store, fingerprint, &profile.actor)?
+    {
+        eprintln!("mops: failed: no alert with fingerprint {fingerprint:?} (see `mops alerts`)");
+        return Ok(EXIT_FAILED);
+    }
+    let key = cmd.idempotency_key.clone();
+    let client = world::client(profile)?;
+    enqueue(&store, &actor, cmd.clone()).await?;
+    let flushed = flush(&store, &client, &actor, Some(&key)).await?;
+    if let Some((c, why)) = &flushed.blocked {
+        eprintln!(
+            "mops: cannot send {} {} yet: {why}",
+            c.kind.verb(),
+            c.kind.target()
+        );
+    }
+    let ours = match flushed.ours {
+        Some(c) => c,
+        None => store.command(&key)?.unwrap_or(cmd),
+    };
+    Ok(report(&ours, req.opts.output))
+}
+
+/// An explicit idempotency key already in the outbox names the same command
+/// or is an error; otherwise the new command is used.
+fn reuse(
+    store: &Store,
+    cmd: &OperatorCommand,
+) -> Result<Result<OperatorCommand, String>, StoreError> {
+    Ok(match store.command(&cmd.idempotency_key)? {
+        Some(old) if old.kind != cmd.kind => Err(format!(
+            "idempotency key {:?} was already used for {} {}",
+            cmd.idempotency_key,
+            old.kind.verb(),
+            old.kind.target()
+        )),
+        Some(old) => Ok(old),
+        None => Ok(cmd.clone()),
+    })
+}
+
+/// Acknowledgements live in mops' own alert book (the persisted engine).
+fn acknowledge(store: &Store, fingerprint: &str, by: &str) -> Result<bool, StoreError> {
+    let mut engine = super::console::load_engine(store);
+    if !engine.acknowledge(fingerprint, by, Utc::now()) {
+        return Ok(false);
+    }
+    super::console::save_engine_state(store, &engine)?;
+    store.flush_cache()?;
+    Ok(true)
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Default)]
+pub struct Flushed {
+    /// The latest state of the command asked about, if it was reached.
+    pub ours: Option<OperatorCommand>,
+    /// Commands that reached a final state, in order.
+    pub done: Vec<OperatorCommand>,
+    /// The command that could not be sent yet, and why; later ones wait.
+    pub blocked: Option<(OperatorCommand, String)>,
+}
+
+/// Deliver every pending command, oldest first, stopping at the first one
+/// that cannot be sent yet (later ones must not overtake it).
+pub async fn flush(
+    store: &Store,
+    client: &crate::connectors::NativeClient,
+    actor: &Actor,
+    ours: Option<&str>,
+) -> Result<Flushed, StoreError> {
+    let mut mine = None;
+    let mut done = Vec::new();
+    let mut blocked = None;
+    for cmd in store.pending()? {
+        let is_ours = Some(cmd.idempotency_key.as_str()) == ours;
+        let earlier = !is_ours && ours.is_some();
+        match deliver(store, client, actor, cmd).await? {
+            Delivery::Done(c) => {
+                if earlier {
+                    eprintln!(
+                        "mops: delivered an earlier queued command first: {} {}: {}",
+                        c.kind.verb(),
+                        c.kind.target(),
+                        c.status.as_str()
+                    );
+                }
+                if is_ours {
+                    mine = Some(c.clone());
+                }
+                done.push(c);
+            }
+            Delivery::Later(c, why) => {
+                tracing::info!(key = %c.idempotency_key, %why, "command deferred");
+                if is_ours {
+                    mine = Some(c.clone());
+                }
+                blocked = Some((c, why));
+                break;
+            }
+        }
+    }
+    Ok(Flushed {
+        ours: mine,
+        done,
+        blocked,
+    })
+}
+
+/// Print the outcome and return the exit code.
+pub fn report(cmd: &OperatorCommand, format: ReportFormat) -> u8 {
+    let what = format!("{} {}", cmd.kind.verb(), cmd.kind.target());
+    let (outcome, code, text) = match &cmd.status {
+        CommandStatus::Applied => ("applied", EXIT_APPLIED, format!("applied: {what}")),
+        CommandStatus::Conflict { detail } => (
+            "conflict",
+            EXIT_CONFLICT,
+            format!("conflict: {what} was not applied: {detail}"),
+        ),
+        CommandStatus::Failed { error } => {
+            ("failed", EXIT_FAILED, format!("failed: {what}: {error}"))
+        }
+        CommandStatus::Sent => (
+            "queued",
+            EXIT_QUEUED,
+            format!(
+                "queued: {what}: sent but the answer was lost; it stays in the outbox and will be read back with its idempotency key, never applied twice (mops outbox flush or the console)"
+            ),
+        ),
+        CommandStatus::Queued => {
+            let system = system_of(&cmd.kind).map_or("the API", System::as_str);
+            (
+                "queued",
+                EXIT_QUEUED,
+                format!(
+                    "queued: {what}: queued in the outbox; it will be sent when {system} is reachable (mops outbox flush or the console)"
+                ),
+            )
+        }
+    };
+    match format {
+        ReportFormat::Table => println!("{text} (idempotency key {})", cmd.idempotency_key),
+        ReportFormat::Json => println!(
+            "{}",
+            json!({
+                "outcome": outcome,
+                "exit_code": code,
+                "message": text,
+                "command": cmd,
+            })
+        ),
+    }
+    code
+}
+
+fn dry_run(cmd: &OperatorCommand, profile: &Profile, format: ReportFormat) -> Result<u8> {
+    if let CommandKind::Acknowledge { fingerprint } = &cmd.kind {
+        let text = format!(
+            "dry run: acknowledge {fingerprint} is recorded in mops' own alert book in {}; no request is sent",
+            profile.data_dir.display()
+        );
+        match format {
+            ReportFormat::Table => println!("{text}"),
+            ReportFormat::Json => println!(
+                "{}",
+                json!({"dry_run": true, "method": null, "url": null, "message": text, "command": cmd})
+            ),
+        }
+        return Ok(EXIT_APPLIED);
+    }
+    let (url, body) = world::client(profile)?.request_for(cmd)?;
+    let headers = [
+        ("Authorization", "Bearer ***".to_string()),
+        ("Content-Type", "application/json".to_string()),
+        ("Idempotency-Key", cmd.idempotency_key.clone()),
+        ("X-Mops-Actor", cmd.actor.clone()),
+    ];
+    match format {
+        ReportFormat::Table => {
+            println!("# dry run: nothing was sent or queued");
+            println!("POST {url}");
+            for (k, v) in &headers {
+                println!("{k}: {v}");
+            }
+            println!();
+            println!("{}", serde_json::to_string_pretty(&body)?);
+        }
+        ReportFormat::Json => {
+            let h: serde_json::Map<String, serde_json::Value> = headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            println!(
+                "{}",
+                json!({"dry_run": true, "method": "POST", "url": url, "headers": h, "body": body})
+            );
+        }
+    }
+    Ok(EXIT_APPLIED)
+}
+
+/// In production without --yes: ask on a terminal for the target id.
+fn confirm_on_tty(profile: &str, verb: &str, target: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("PRODUCTION profile {profile:?}: {verb} {target}. Type {target:?} to confirm: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == target)
+}
+
+/// `--until 2h` or `--until 2026-12-01T18:00:00Z`.
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    crate::simulator::scenario::parse_duration(text)
+        .map(|d| now + d)
+        .map_err(|_| {
+            format!("invalid time {text:?}: use RFC 3339 (2026-12-01T18:00:00Z) or a duration (90m, 2h, 1d)")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        let now = Utc::now();
+        assert_eq!(parse_time("2h", now), Ok(now + chrono::Duration::hours(2)));
+        assert_eq!(
+            parse_time("2026-12-01T18:00:00Z", now).map(|t| t.to_rfc3339()),
+            Ok("2026-12-01T18:00:00+00:00".to_string())
+        );
+        assert!(parse_time("tomorrow", now).is_err());
+    }
+}
