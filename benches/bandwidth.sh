@@ -17,6 +17,8 @@
 # Mode "ssh" is "256" run through `ssh -tt` to a private sshd on 127.0.0.1
 # (like tests/e2e_ssh.rs); it also reads the TCP payload sshd sent during the
 # window from `ss -ti` (bytes_sent), i.e. the encrypted SSH stream on the wire.
+# Mode "lowbw" passes $LOWBW_ARGS (default --low-bandwidth) to `mops demo`,
+# for when the console grows such an option (it has none as of 2026-12-01).
 # Modes run in parallel; results go to $OUT/summary.txt (and stdout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,7 @@ OUT=$(realpath "$OUT")
 
 mode_env() {
   case $1 in
-    256 | frozen | ssh) echo "TERM=xterm-256color" ;;
+    256 | frozen | ssh | lowbw) echo "TERM=xterm-256color" ;;
     16) echo "TERM=xterm" ;;
     nocolor) echo "TERM=xterm-256color NO_COLOR=1" ;;
     *) echo "unknown mode $1" >&2; exit 1 ;;
@@ -79,6 +81,7 @@ measure() {
   local t="tmux -L $sock"
   local cmd="env $(mode_env "$mode") LANG=C.UTF-8 HOME=$dir XDG_STATE_HOME=$dir/state \
      XDG_CONFIG_HOME=$dir/config $BIN demo --data-dir $dir/data"
+  [ "$mode" = lowbw ] && cmd="$cmd ${LOWBW_ARGS:---low-bandwidth}"
   if [ "$mode" = ssh ]; then
     cmd="ssh -tt -i $OUT/sshd/user -p $SSH_PORT -o StrictHostKeyChecking=no \
       -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes \

@@ -41,6 +41,8 @@ pub struct AppContext {
     pub production: bool,
     pub readonly: bool,
     pub actor: String,
+    /// Role and approval scopes for local refusals (the server still decides).
+    pub principal: crate::domain::Principal,
     pub theme: ui::theme::Theme,
     /// Last known state from the cache, shown (as stale) until pollers report.
     pub initial: Snapshot,
@@ -68,6 +70,12 @@ impl Default for AppContext {
             production: false,
             readonly: false,
             actor: String::new(),
+            // Tests and tools get full rights; the console passes the profile's.
+            principal: crate::domain::Principal {
+                name: String::new(),
+                role: crate::domain::Role::Admin,
+                scopes: Vec::new(),
+            },
             theme: ui::theme::Theme::default(),
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
@@ -116,6 +124,7 @@ pub struct AppState {
     pub readonly: bool,
     pub low_bandwidth: bool,
     pub actor: String,
+    pub principal: crate::domain::Principal,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
     /// What the screen shows. While frozen this is a copy that polls do not
@@ -181,6 +190,7 @@ impl AppState {
             readonly: ctx.readonly,
             low_bandwidth: ctx.low_bandwidth,
             actor: ctx.actor,
+            principal: ctx.principal,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,
             snapshot: Arc::new(ctx.initial),

@@ -62,6 +62,8 @@ pub enum Command {
     Resume(crate::commands::actions::ResumeArgs),
     /// Engage a fallback on a campaign.
     Fallback(crate::commands::actions::FallbackArgs),
+    /// Set a campaign's send rate to a percent of plan (100 lifts it).
+    Throttle(crate::commands::actions::ThrottleArgs),
     /// Acknowledge an alert (by fingerprint).
     Ack(crate::commands::actions::AckArgs),
     /// Retry a failing sync job.

@@ -57,6 +57,7 @@ fn main() -> Result<()> {
             Some(Command::Pause(args)) => actions::pause(args, &profile()?).await,
             Some(Command::Resume(args)) => actions::resume(args, &profile()?).await,
             Some(Command::Fallback(args)) => actions::fallback(args, &profile()?).await,
+            Some(Command::Throttle(args)) => actions::throttle(args, &profile()?).await,
             Some(Command::Ack(args)) => actions::ack(args, &profile()?).await,
             Some(Command::RetrySync(args)) => actions::retry_sync(args, &profile()?).await,
             Some(Command::Outbox(args)) => mops::commands::outbox::run(&args, &profile()?).await,

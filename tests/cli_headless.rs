@@ -15,3 +15,9 @@ mod handoff;
 
 #[path = "cli_headless/help.rs"]
 mod help;
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+#[path = "cli_headless/tty.rs"]
+mod tty;

@@ -73,3 +73,43 @@ pub fn command(kind: CommandKind) -> OperatorCommand {
         updated_at: None,
     }
 }
+
+/// A vendor on one system leaves the others on the native contract.
+#[tokio::test]
+async fn backend_routes_each_system_to_its_own_flavour() {
+    use mops::connectors::CommandOutcome;
+    use mops::connectors::vendor::Supported;
+    let sim = sim(20).await;
+    let b = backend(&sim, SimDialect::Hubspot, 3);
+    let (jobs, _) = b.sync_jobs().await.unwrap();
+    assert_eq!(
+        jobs.items[0].id, "crm-to-marketing-audience",
+        "CRM stays native"
+    );
+    assert!(matches!(b.approvals().await.unwrap(), Supported::Yes(_)));
+    let retry = command(CommandKind::RetrySync {
+        job_id: jobs.items[0].id.clone(),
+    });
+    let (url, _) = b.request_for(&retry).unwrap();
+    assert!(
+        url.ends_with("/crm/v1/sync-jobs/crm-to-marketing-audience/retry"),
+        "{url}"
+    );
+    assert!(matches!(
+        b.execute(&retry).await.unwrap(),
+        CommandOutcome::Conflict { .. }
+    ));
+    let fallback = command(CommandKind::Fallback {
+        campaign_id: "x".into(),
+        fallback: mops::domain::FallbackKind::BackupProvider,
+    });
+    let err = b.execute(&fallback).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("HubSpot does not provide fallback"),
+        "{err}"
+    );
+    let gaps: Vec<_> = b.unsupported().iter().map(|u| u.capability).collect();
+    assert_eq!(gaps, ["fallbacks", "campaign pause"]);
+    sim.shutdown();
+}

@@ -39,6 +39,7 @@ pub enum Action {
     Fallback,
     RetrySync,
     Acknowledge,
+    ApplyThrottle,
     #[serde(skip)]
     Input(InputEdit),
 }
@@ -56,7 +57,7 @@ pub enum InputEdit {
 
 impl Action {
     /// Every bindable action, in the order the help screen lists them.
-    pub const BINDABLE: [Action; 30] = [
+    pub const BINDABLE: [Action; 31] = [
         Action::Quit,
         Action::Help,
         Action::Redraw,
@@ -87,6 +88,7 @@ impl Action {
         Action::Fallback,
         Action::RetrySync,
         Action::Acknowledge,
+        Action::ApplyThrottle,
     ];
 
     pub fn describe(&self) -> &'static str {
@@ -121,6 +123,7 @@ impl Action {
             Action::Fallback => "switch the campaign to the backup provider",
             Action::RetrySync => "retry the selected sync job",
             Action::Acknowledge => "acknowledge the selected alert",
+            Action::ApplyThrottle => "apply the selected throttle recommendation",
             Action::Input(_) => "edit input",
         }
     }

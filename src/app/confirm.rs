@@ -27,6 +27,9 @@ pub struct Confirm {
     pub expect_name: Option<String>,
     /// What they typed for it so far.
     pub name: String,
+    /// A compliance guard fired (see `domain::authz::consent_guards`): the
+    /// override needs a reason for the audit trail.
+    pub needs_reason: bool,
     pub focus: Focus,
 }
 
@@ -99,17 +102,53 @@ pub fn request(state: &mut AppState, action: &Action) -> Result<(), String> {
                 format!("Acknowledge alert {}", alert.fingerprint),
             )
         }
+        Action::ApplyThrottle => {
+            let t = (state.view == View::Throttles)
+                .then(|| state.rows.throttles.get(state.selected(View::Throttles)))
+                .flatten()
+                .map(|&i| &state.derived.throttles[i])
+                .ok_or("throttle: select a campaign in the Throttles view (5)")?;
+            let percent = crate::analytics::auto_throttle::target_percent(t);
+            (
+                CommandKind::Throttle {
+                    campaign_id: t.campaign_id.clone(),
+                    percent,
+                },
+                format!(
+                    "Run campaign {} at {percent}% of plan ({}: {})",
+                    t.campaign_id, t.sku, t.rule
+                ),
+            )
+        }
         _ => return Err(format!("{verb} is not a command")),
+    };
+    // Refuse locally, with the reason, what the role or four-eyes rules forbid.
+    crate::domain::authorize(&state.principal, &kind, &state.snapshot).map_err(|d| d.0)?;
+    let guards = crate::domain::authz::consent_guards(
+        &kind,
+        &state.snapshot,
+        state.world_now(),
+        chrono::Duration::hours(24),
+    );
+    let summary = if guards.is_empty() {
+        summary
+    } else {
+        format!(
+            "{summary}\nCOMPLIANCE OVERRIDE NEEDED: {}",
+            guards.join("; ")
+        )
     };
     // Production: every action names its target by typing it, so a wrong
     // row under the cursor cannot be confirmed by reflex.
     let expect_name = state.production.then(|| name_to_type(&kind));
+    let needs_reason = !guards.is_empty();
     state.confirm = Some(Confirm {
         kind,
         summary,
         reason: String::new(),
         expect_name,
         name: String::new(),
+        needs_reason,
         focus: Focus::Cancel,
     });
     Ok(())
@@ -133,6 +172,7 @@ fn action_verb(action: &Action) -> &'static str {
         Action::Fallback => "fallback",
         Action::RetrySync => "retry-sync",
         Action::Acknowledge => "acknowledge",
+        Action::ApplyThrottle => "throttle",
         _ => "action",
     }
 }
@@ -222,6 +262,10 @@ pub fn confirmed(state: &mut AppState) -> Vec<Effect> {
         )),
         _ if state.production && reason.is_empty() => Some((
             "a reason is required on a production profile".into(),
+            Focus::Reason,
+        )),
+        _ if confirm.needs_reason && reason.is_empty() => Some((
+            "a reason is required to override the compliance guard".into(),
             Focus::Reason,
         )),
         _ => None,
@@ -497,6 +541,89 @@ mod tests {
         assert_eq!(
             s.message.as_deref(),
             Some("pause c-01: conflict: already paused by ben")
+        );
+    }
+
+    #[test]
+    fn roles_are_refused_locally_with_the_reason() {
+        let mut s = writable();
+        s.principal = crate::domain::Principal {
+            name: "vic".into(),
+            role: crate::domain::Role::Viewer,
+            scopes: vec![],
+        };
+        update(&mut s, Action::ShowCampaigns);
+        update(&mut s, Action::Pause);
+        assert!(s.confirm.is_none(), "no dialog for a viewer");
+        assert!(
+            s.message.as_deref().is_some_and(|m| m.contains("viewer")),
+            "{:?}",
+            s.message
+        );
+        s.principal.role = crate::domain::Role::Operator;
+        update(&mut s, Action::ShowApprovals);
+        update(&mut s, Action::Approve);
+        assert!(s.confirm.is_none(), "operators do not approve");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("approver role")),
+            "{:?}",
+            s.message
+        );
+    }
+
+    #[test]
+    fn throttle_recommendation_becomes_a_throttle_command() {
+        let mut s = writable();
+        s.production = false;
+        update(&mut s, Action::ShowThrottles);
+        update(&mut s, Action::ApplyThrottle);
+        let c = s.confirm.clone().expect("dialog for the selected throttle");
+        assert!(
+            matches!(c.kind, CommandKind::Throttle { percent, .. } if percent < 100),
+            "{:?}",
+            c.kind
+        );
+        assert!(c.summary.contains("% of plan"), "{}", c.summary);
+    }
+
+    #[test]
+    fn resume_with_a_failing_audience_sync_needs_an_override_reason() {
+        let mut s = writable();
+        s.production = false;
+        update(&mut s, Action::ShowCampaigns);
+        let row = s
+            .rows
+            .campaigns
+            .iter()
+            .position(|r| s.snapshot.campaigns[r.idx].id == "c-03")
+            .expect("paused campaign c-03 in the fixture");
+        s.cursor.insert(View::Campaigns, row);
+        update(&mut s, Action::Resume);
+        let c = s.confirm.clone().expect("dialog");
+        assert!(c.needs_reason);
+        assert!(c.summary.contains("COMPLIANCE OVERRIDE"), "{}", c.summary);
+        assert!(c.summary.contains("contacts crm->mkt"), "{}", c.summary);
+        key(&mut s, InputEdit::Complete); // Cancel -> reason
+        key(&mut s, InputEdit::Submit); // reason -> Confirm
+        assert!(
+            key(&mut s, InputEdit::Submit).is_empty(),
+            "no reason, no command"
+        );
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("compliance guard")),
+            "{:?}",
+            s.message
+        );
+        type_reason(&mut s, "opt-outs verified by hand with the CRM team");
+        key(&mut s, InputEdit::Submit);
+        let effects = key(&mut s, InputEdit::Submit);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Submit(cmd)] if cmd.reason.as_deref().is_some_and(|r| r.contains("opt-outs"))),
+            "{effects:?}"
         );
     }
 }

@@ -174,6 +174,7 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Fallback, &["F"]),
         (RetrySync, &["R"]),
         (Acknowledge, &["A"]),
+        (ApplyThrottle, &["T"]),
     ]
 }
 

@@ -69,7 +69,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::Resume
         | Action::Fallback
         | Action::RetrySync
-        | Action::Acknowledge => {
+        | Action::Acknowledge
+        | Action::ApplyThrottle => {
             if let Err(why) = confirm::request(state, &action) {
                 state.message = Some(why);
             }

@@ -79,6 +79,19 @@ pub struct FallbackArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct ThrottleArgs {
+    /// Campaign id.
+    pub campaign: String,
+    /// Send rate as a percent of plan, 0 to 100 (100 lifts the throttle).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub percent: u8,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub opts: MutationOpts,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct AckArgs {
     /// Alert fingerprint, as `mops alerts` shows it (e.g. cmp-0003/ctr).
     pub alert: String,
@@ -163,6 +176,14 @@ pub async fn fallback(args: FallbackArgs, profile: &Profile) -> Result<u8> {
     let kind = CommandKind::Fallback {
         campaign_id: args.campaign,
         fallback: args.kind.into(),
+    };
+    submit(kind, Some(args.reason), args.opts, profile).await
+}
+
+pub async fn throttle(args: ThrottleArgs, profile: &Profile) -> Result<u8> {
+    let kind = CommandKind::Throttle {
+        campaign_id: args.campaign,
+        percent: args.percent,
     };
     submit(kind, Some(args.reason), args.opts, profile).await
 }

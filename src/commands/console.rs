@@ -77,6 +77,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         production: profile.production,
         readonly: profile.readonly,
         actor: profile.actor.clone(),
+        principal: profile.principal(),
         theme,
         initial: cached,
         stale_after: profile.stale_after,

@@ -17,7 +17,10 @@ use serde_json::json;
 use super::output::ReportFormat;
 use super::world;
 use crate::config::Profile;
-use crate::domain::{CommandKind, CommandStatus, OperatorCommand, System};
+use crate::connectors::NativeClient;
+use crate::domain::{
+    CommandKind, CommandStatus, OperatorCommand, Principal, Role, Snapshot, System, authorize,
+};
 use crate::store::{Store, StoreError};
 use crate::sync::dispatcher::{Actor, Delivery, deliver, enqueue};
 
@@ -38,6 +41,10 @@ pub struct MutationOpts {
     /// Reuse a key to make a retried script step safe (default: a new UUID v4).
     #[arg(long, value_name = "KEY")]
     pub idempotency_key: Option<String>,
+    /// Resume or fall back although the audience sync is failing or the
+    /// opt-out list is stale (the --reason is audited as the justification).
+    #[arg(long)]
+    pub override_compliance: bool,
     #[arg(long, short, value_enum, default_value_t = ReportFormat::Table)]
     pub output: ReportFormat,
 }
@@ -62,27 +69,41 @@ fn system_of(kind: &CommandKind) -> Option<System> {
     }
 }
 
-/// Why this profile may not run mutations, if it may not.
-pub fn refusal(profile: &Profile, verb: &str) -> Option<String> {
+/// Why this profile may not run `kind`, if it may not. Role rules come from
+/// `domain::authz`; for decisions, scopes and four-eyes need the chain, which
+/// the server checks authoritatively (403 or 409) when the command is sent.
+pub fn refusal(profile: &Profile, kind: &CommandKind) -> Option<String> {
+    let verb = kind.verb();
     if profile.readonly {
         return Some(format!(
             "refused: profile {:?} is read-only (--readonly or `readonly = true`); {verb} would change production state",
             profile.name
         ));
     }
-    if profile.role.eq_ignore_ascii_case("viewer") {
+    let Some(role) = Role::parse(&profile.role) else {
         return Some(format!(
-            "refused: {} has role viewer, which may look but not act; {verb} needs operator, approver or admin (MOPS_ROLE or the profile's `role`)",
-            profile.actor
+            "refused: unknown role {:?} (MOPS_ROLE or the profile's `role`: viewer, operator, approver or admin)",
+            profile.role
         ));
+    };
+    let who = Principal {
+        role,
+        ..profile.principal()
+    };
+    let server_decides =
+        matches!(kind, CommandKind::Decide { .. }) && matches!(role, Role::Approver | Role::Admin);
+    if server_decides {
+        return None;
     }
-    None
+    authorize(&who, kind, &Snapshot::default())
+        .err()
+        .map(|d| format!("refused: {d} (role from MOPS_ROLE or the profile's `role`)"))
 }
 
 pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     let verb = req.kind.verb();
     let target = req.kind.target();
-    if let Some(why) = refusal(profile, verb) {
+    if let Some(why) = refusal(profile, &req.kind) {
         eprintln!("mops: {why}");
         return Ok(EXIT_FAILED);
     }
@@ -137,6 +158,20 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     }
     let key = cmd.idempotency_key.clone();
     let client = world::client(profile)?;
+    if !cmd.status.is_final() {
+        let guards = compliance_guards(&cmd.kind, &client, &store).await;
+        if !guards.is_empty() {
+            let reason = cmd.reason.as_deref().map(str::trim).unwrap_or_default();
+            if !req.opts.override_compliance || reason.is_empty() {
+                eprintln!(
+                    "mops: refused: compliance override needed: {}; pass --override-compliance with a --reason (both are audited)",
+                    guards.join("; ")
+                );
+                return Ok(EXIT_FAILED);
+            }
+            eprintln!("mops: compliance override recorded: {}", guards.join("; "));
+        }
+    }
     enqueue(&store, &actor, cmd.clone()).await?;
     let flushed = flush(&store, &client, &actor, Some(&key)).await?;
     if let Some((c, why)) = &flushed.blocked {
@@ -151,6 +186,30 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
         None => store.command(&key)?.unwrap_or(cmd),
     };
     Ok(report(&ours, req.opts.output))
+}
+
+/// Consent guards before a resume or fallback, judged on the CRM's sync jobs
+/// now, or on the cached ones when the CRM cannot be reached.
+async fn compliance_guards(
+    kind: &CommandKind,
+    client: &NativeClient,
+    store: &Store,
+) -> Vec<String> {
+    if !matches!(
+        kind,
+        CommandKind::Resume { .. } | CommandKind::Fallback { .. }
+    ) {
+        return Vec::new();
+    }
+    let mut snapshot = match client.sync_jobs().await {
+        Ok((jobs, _)) => Snapshot {
+            sync_jobs: jobs.items,
+            ..Snapshot::default()
+        },
+        Err(_) => store.load_snapshot().ok().flatten().unwrap_or_default(),
+    };
+    snapshot.history.clear();
+    crate::domain::authz::consent_guards(kind, &snapshot, Utc::now(), chrono::Duration::hours(24))
 }
 
 /// An explicit idempotency key already in the outbox names the same command

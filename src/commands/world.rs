@@ -60,7 +60,7 @@ pub fn open_store(profile: &Profile) -> Result<(Option<Store>, Option<String>)> 
         Err(StoreError::Locked { dir }) => Ok((
             None,
             Some(format!(
-                "a running console holds {}; answering from the APIs only, without cache",
+                "another mops (usually a running console) holds {}; answering from the APIs only, without cache",
                 dir.display()
             )),
         )),
@@ -332,5 +332,72 @@ fn persist(store: &Store, snapshot: &Snapshot, touched: &Touched, engine: &Engin
     }
     if let Err(e) = result.and_then(|()| store.flush_cache()) {
         tracing::warn!(error = %e, "cannot update the cache");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Freshness;
+
+    fn world(failed: Vec<(System, String)>, fetched: &[(System, i64)]) -> World {
+        let wall = Utc::now();
+        let mut snapshot = Snapshot::default();
+        for (s, age) in fetched {
+            snapshot.freshness.insert(
+                *s,
+                Freshness {
+                    fetched_at: Some(wall - Duration::seconds(*age)),
+                    ..Freshness::default()
+                },
+            );
+        }
+        World {
+            snapshot,
+            derived: Derived::default(),
+            engine: Engine::new(Policy::default()),
+            failed,
+            wall,
+            world_now: wall,
+            stale_after: Duration::seconds(120),
+            store: None,
+            store_note: None,
+        }
+    }
+
+    #[test]
+    fn sources_say_live_cached_or_none_and_when_stale() {
+        let w = world(
+            vec![
+                (System::Crm, "HTTP 503".into()),
+                (System::Erp, "refused".into()),
+            ],
+            &[(System::Marketing, 0), (System::Crm, 840)],
+        );
+        let s = w.sources();
+        assert_eq!(
+            s.iter().map(|s| (s.state, s.stale)).collect::<Vec<_>>(),
+            [("live", false), ("cached", true), ("none", true)]
+        );
+        assert_eq!(s[1].age_secs, Some(840));
+        assert_eq!(
+            w.provenance().as_deref(),
+            Some(
+                "data: CRM: unreachable, from cache, 14 min stale; ERP: unreachable, no cached data"
+            )
+        );
+    }
+
+    #[test]
+    fn a_recent_cache_is_old_not_stale_and_all_live_says_nothing() {
+        let w = world(vec![(System::Crm, "x".into())], &[(System::Crm, 30)]);
+        assert!(!w.sources()[1].stale);
+        assert!(
+            w.provenance()
+                .unwrap()
+                .contains("CRM: unreachable, from cache, 30 s old")
+        );
+        let live = world(vec![], &[(System::Marketing, 0)]);
+        assert_eq!(live.provenance(), None);
     }
 }

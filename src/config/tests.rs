@@ -125,6 +125,77 @@ fn readonly_flag_wins() {
 }
 
 #[test]
+fn vendor_flavours_and_tokens_per_system() {
+    use crate::connectors::vendor::{CrmFlavour, ErpFlavour, MarketingFlavour};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        r#"
+[profiles.vendors]
+marketing_url = "https://acme.mautic.net"
+crm_url = "https://api.airbyte.com"
+erp_url = "https://erp.acme.com"
+token_env = "SHARED"
+marketing_flavour = "mautic"
+crm_flavour = "airbyte"
+erp_flavour = "erpnext"
+erp_token_env = "ERP_KEYS"
+"#,
+    );
+    let cli = Overrides {
+        profile: Some("vendors".into()),
+        config: Some(cfg.clone()),
+        ..Overrides::default()
+    };
+    let env = env_of(&[("SHARED", "t"), ("ERP_KEYS", "k:s")]);
+    let p = resolve(&cli, &env).unwrap();
+    assert_eq!(p.vendors.flavours.marketing, MarketingFlavour::Mautic);
+    assert_eq!(p.vendors.flavours.crm, CrmFlavour::Airbyte);
+    assert_eq!(p.vendors.flavours.erp, ErpFlavour::Erpnext);
+    assert_eq!(p.vendors.tokens.erp.as_ref().unwrap().expose(), "k:s");
+    assert!(p.vendors.tokens.marketing.is_none());
+    // The environment wins over the file; nonsense is refused by name.
+    let env = env_of(&[
+        ("SHARED", "t"),
+        ("ERP_KEYS", "k:s"),
+        ("MOPS_MARKETING_FLAVOUR", "HubSpot"),
+    ]);
+    let p = resolve(&cli, &env).unwrap();
+    assert_eq!(p.vendors.flavours.marketing, MarketingFlavour::Hubspot);
+    let env = env_of(&[
+        ("SHARED", "t"),
+        ("ERP_KEYS", "k:s"),
+        ("MOPS_ERP_FLAVOUR", "sap"),
+    ]);
+    let err = resolve(&cli, &env).unwrap_err().to_string();
+    assert!(
+        err.contains("MOPS_ERP_FLAVOUR") && err.contains("sap"),
+        "{err}"
+    );
+    let env = env_of(&[("SHARED", "t")]);
+    let err = resolve(&cli, &env).unwrap_err().to_string();
+    assert!(err.contains("ERP_KEYS"), "{err}");
+}
+
+#[test]
+fn flavours_default_to_native() {
+    let p = build_profile(
+        "x",
+        ProfileFile {
+            marketing_url: Some("http://m".into()),
+            crm_url: Some("http://c".into()),
+            erp_url: Some("http://e".into()),
+            ..ProfileFile::default()
+        },
+        &Overrides::default(),
+        &env_of(&[]),
+    )
+    .unwrap();
+    assert_eq!(p.vendors.flavours, Default::default());
+}
+
+#[test]
 fn role_and_scopes_resolve_to_a_principal() {
     let env = env_of(&[
         ("MOPS_MARKETING_URL", "http://a"),

@@ -155,4 +155,20 @@ mod tests {
         st.observe_rate_headers(&h, now);
         assert_eq!(st.rate_limited_for(now), Some(Duration::from_secs(7)));
     }
+
+    #[test]
+    fn unix_time_reset_is_read_as_a_moment() {
+        let mut st = HostState::default();
+        let mut h = HeaderMap::new();
+        let at = chrono::Utc::now().timestamp() + 20;
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", at.to_string().parse().unwrap());
+        let now = Instant::now();
+        st.observe_rate_headers(&h, now);
+        let wait = st.rate_limited_for(now).unwrap();
+        assert!(
+            wait <= Duration::from_secs(20) && wait >= Duration::from_secs(18),
+            "{wait:?}"
+        );
+    }
 }

@@ -4,6 +4,10 @@
 //! Mautic keeps only lifetime counters per email (`sentCount`, `readCount`),
 //! so hourly buckets are derived from successive polls: the first poll sets
 //! a baseline and emits nothing; later polls fill the current hour.
+//!
+//! `sentCount` counts messages Mautic's transport accepted, so it is reported
+//! as deliveries. No sends are reported: Mautic does not know attempts that
+//! failed, and a delivery rate judged without them would be invented.
 
 pub mod wire;
 
@@ -153,7 +157,7 @@ impl MauticClient {
         Ok(Listed { items, as_of: None })
     }
 
-    /// Sends and opens per campaign for the hours observed since `since`.
+    /// Deliveries and opens per campaign for the hours observed since `since`.
     pub async fn metrics_since(
         &self,
         since: DateTime<Utc>,
@@ -195,7 +199,7 @@ impl MauticClient {
                 if *t <= since {
                     continue;
                 }
-                for (k, kind) in [MetricKind::Sends, MetricKind::Opens]
+                for (k, kind) in [MetricKind::Deliveries, MetricKind::Opens]
                     .into_iter()
                     .enumerate()
                 {

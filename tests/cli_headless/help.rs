@@ -3,7 +3,12 @@ use std::process::Command;
 fn mops(args: &[&str]) -> (i32, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mops"));
     // clap shows an env var's value in the help text; keep the snapshot stable.
-    for var in ["MOPS_PROFILE", "MOPS_CONFIG", "MOPS_DATA_DIR"] {
+    for var in [
+        "MOPS_PROFILE",
+        "MOPS_CONFIG",
+        "MOPS_DATA_DIR",
+        "MOPS_LOW_BANDWIDTH",
+    ] {
         cmd.env_remove(var);
     }
     let out = cmd.args(args).env("COLUMNS", "100").output().unwrap();

@@ -1,7 +1,6 @@
-use mops::domain::System;
 use serde_json::Value;
 
-use super::support::{self, campaign, dead_url};
+use super::support::{self, campaign};
 
 fn audit(env_out: &str) -> Vec<Value> {
     env_out
@@ -115,7 +114,13 @@ async fn readonly_viewer_and_production_refusals_change_nothing() {
         .mops_as("vic", "viewer", &["resume", "cmp-0001", "--reason", "x"])
         .await;
     assert_eq!(viewer.code, 2, "{viewer:?}");
-    assert!(viewer.stderr.contains("role viewer"), "{viewer:?}");
+    assert!(viewer.stderr.contains("vic is a viewer"), "{viewer:?}");
+    let operator = env.mops(&["approve", "apr-0005", "--step", "legal"]).await;
+    assert_eq!(operator.code, 2, "{operator:?}");
+    assert!(
+        operator.stderr.contains("needs the approver role"),
+        "{operator:?}"
+    );
 
     env.with_config("production = true");
     let prod = env.mops(&["pause", "cmp-0001", "--reason", "x"]).await;
@@ -153,7 +158,9 @@ async fn readonly_viewer_and_production_refusals_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_pause_queues_and_flush_delivers_it_exactly_once() {
     let mut env = support::start(true).await;
-    env.url_override = vec![(System::Marketing, dead_url("/marketing/v1"))];
+    // Fill the cache, then lose every vendor system.
+    assert_eq!(env.mops(&["status"]).await.code, 0);
+    support::stop_sim(&env).await;
     let run = env
         .mops(&[
             "pause",
@@ -180,7 +187,17 @@ async fn offline_pause_queues_and_flush_delivers_it_exactly_once() {
     let still = env.mops(&["outbox", "flush"]).await;
     assert_eq!(still.code, 4, "{still:?}");
 
-    env.url_override.clear();
+    // Reads still answer, from the cache, saying so.
+    let cached = env.mops(&["campaigns", "cmp-0004", "-o", "json"]).await;
+    assert_eq!(cached.code, 0, "{cached:?}");
+    assert_eq!(cached.json()[0]["status"], "active");
+    assert!(
+        cached.stderr.contains("Marketing: unreachable, from cache"),
+        "{cached:?}"
+    );
+
+    support::restart_sim(&mut env, true).await;
+    assert_eq!(campaign(&env, "cmp-0004").await["status"], "active");
     let flush = env.mops(&["outbox", "flush"]).await;
     assert_eq!(flush.code, 0, "{flush:?}");
     assert!(
@@ -255,6 +272,33 @@ async fn approve_fallback_retry_and_ack_go_through_the_outbox() {
     let c = campaign(&env, "cmp-0000").await;
     assert_eq!(c["provider"], "backup-ses");
 
+    let throttle = env
+        .mops(&[
+            "throttle",
+            "cmp-0005",
+            "--percent",
+            "25",
+            "--reason",
+            "overpacing",
+        ])
+        .await;
+    assert_eq!(throttle.code, 0, "{throttle:?}");
+    let same = env
+        .mops(&[
+            "throttle",
+            "cmp-0005",
+            "--percent",
+            "25",
+            "--reason",
+            "again",
+        ])
+        .await;
+    assert_eq!(same.code, 1, "already at 25%: {same:?}");
+    let too_much = env
+        .mops(&["throttle", "cmp-0005", "--percent", "101", "--reason", "x"])
+        .await;
+    assert_eq!(too_much.code, 2, "usage error: {too_much:?}");
+
     let retry = env
         .mops(&[
             "retry-sync",
@@ -293,4 +337,39 @@ async fn approve_fallback_retry_and_ack_go_through_the_outbox() {
         .unwrap();
     assert_eq!(acked["acked_by"], "ana");
     assert_eq!(env.mops(&["audit", "verify"]).await.code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_during_a_failing_audience_sync_needs_an_explicit_override() {
+    let env = support::start(false).await;
+    // The demo scenario fails the CRM -> marketing audience sync from 8 min on.
+    env.sim.advance(chrono::Duration::minutes(10));
+    let pause = env.mops(&["pause", "cmp-0002", "--reason", "test"]).await;
+    assert_eq!(pause.code, 0, "{pause:?}");
+    let refused = env
+        .mops(&["resume", "cmp-0002", "--reason", "looks fine"])
+        .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("compliance override needed")
+            && refused.stderr.contains("crm-to-marketing-audience")
+                | refused.stderr.contains("audience"),
+        "{refused:?}"
+    );
+    assert_eq!(campaign(&env, "cmp-0002").await["status"], "paused");
+    let overridden = env
+        .mops(&[
+            "resume",
+            "cmp-0002",
+            "--reason",
+            "opt-outs checked by hand with the CRM team",
+            "--override-compliance",
+        ])
+        .await;
+    assert_eq!(overridden.code, 0, "{overridden:?}");
+    assert!(
+        overridden.stderr.contains("compliance override recorded"),
+        "{overridden:?}"
+    );
+    assert_eq!(campaign(&env, "cmp-0002").await["status"], "active");
 }

@@ -265,6 +265,23 @@ async fn alerts_approvals_sync_and_throttles_after_the_demo_incidents() {
     );
     let table = env.mops(&["alerts"]).await;
     assert!(table.stdout.starts_with("SEVERITY"), "{table:?}");
+
+    // CSV columns and JSON fields are the same set, for every list.
+    for list in ["campaigns", "alerts", "approvals", "sync", "throttles"] {
+        let csv = env.mops(&[list, "-o", "csv"]).await;
+        let mut header: Vec<String> = csv
+            .stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        header.sort();
+        let json = env.mops(&[list, "-o", "json"]).await.json();
+        let first = &json.as_array().unwrap()[0];
+        assert_eq!(keys(first), header, "{list}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

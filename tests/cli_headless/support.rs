@@ -41,6 +41,15 @@ impl std::fmt::Debug for Run {
 
 /// The demo scenario (or `calm`), frozen clock, fixed start: deterministic.
 pub async fn start(calm: bool) -> Env {
+    Env {
+        sim: spawn_sim(calm).await,
+        home: tempfile::tempdir().expect("tempdir"),
+        url_override: Vec::new(),
+        config: None,
+    }
+}
+
+async fn spawn_sim(calm: bool) -> SimHandle {
     let mut config = SimConfig::default();
     if calm {
         let scenario = Scenario::parse(include_str!("../../examples/scenarios/calm.toml"))
@@ -50,13 +59,7 @@ pub async fn start(calm: bool) -> Env {
     }
     config.speed = 0.0;
     config.start = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
-    let sim = simulator::spawn(config).await.expect("simulator starts");
-    Env {
-        sim,
-        home: tempfile::tempdir().expect("tempdir"),
-        url_override: Vec::new(),
-        config: None,
-    }
+    simulator::spawn(config).await.expect("simulator starts")
 }
 
 impl Env {
@@ -141,12 +144,22 @@ impl Env {
     }
 }
 
-/// A loopback port nothing listens on (bound, then released).
-pub fn dead_url(path: &str) -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
-    format!("http://127.0.0.1:{port}{path}")
+/// Shut the simulator down and wait until its port refuses connections.
+pub async fn stop_sim(env: &Env) {
+    env.sim.shutdown();
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(env.sim.addr).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the simulator still accepts connections after shutdown");
+}
+
+/// A fresh simulator with the same world (same seed and start), as after a
+/// vendor outage ends; the data directory is kept.
+pub async fn restart_sim(env: &mut Env, calm: bool) {
+    env.sim = spawn_sim(calm).await;
 }
 
 /// The campaign with `id` from `mops campaigns -o json`.

@@ -51,6 +51,12 @@ pub struct Backend {
     erp: Erp,
 }
 
+impl From<NativeClient> for Backend {
+    fn from(client: NativeClient) -> Backend {
+        Backend::native(client)
+    }
+}
+
 impl Backend {
     /// Every system on the native contract.
     pub fn native(client: NativeClient) -> Backend {

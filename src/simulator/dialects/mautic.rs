@@ -104,7 +104,7 @@ async fn emails(State(sim): State<SimState>, Q(q): Q<Query>) -> Result<Response,
             let list: Vec<Value> = (a..b)
                 .map(|i| {
                     let c = w.campaign(i);
-                    let t = lifetime(w, i, &[MetricKind::Sends, MetricKind::Opens]);
+                    let t = lifetime(w, i, &[MetricKind::Deliveries, MetricKind::Opens]);
                     json!({
                         "id": i + 1, "name": format!("{} email", c.name),
                         "subject": c.name, "isPublished": c.status == CampaignStatus::Active,
