@@ -105,6 +105,10 @@ pub enum Effect {
 pub struct Input {
     pub kind: InputKind,
     pub text: String,
+    /// `text` is the current filter shown for reference: the first typed
+    /// character starts a new one (a restored filter is not silently
+    /// extended), Backspace edits it instead.
+    pub prefilled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

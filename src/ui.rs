@@ -161,7 +161,15 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         };
         let mut spans = vec![
             Span::styled(prefix, theme.accent()),
-            Span::styled(input.text.clone(), theme.text()),
+            // A prefilled filter is muted: typing replaces it.
+            Span::styled(
+                input.text.clone(),
+                if input.prefilled {
+                    theme.muted()
+                } else {
+                    theme.text()
+                },
+            ),
             Span::styled(theme.glyphs.cursor, theme.text()),
             Span::raw("  "),
             Span::styled(hint, theme.muted()),

@@ -200,3 +200,43 @@ async fn hostile_campaign_name_is_shown_harmlessly() {
     );
     assert_eq!(foreign_escapes(&bytes), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn view_and_filter_come_back_after_sigterm_with_a_summary() {
+    let sim = start_sim().await;
+    let base = sim.base_url();
+    let t = Tmux::start(80, 24);
+    let cmd = console_cmd("", &base, t.home(), "data");
+    t.run(&cmd);
+    t.wait_for("the overview", WAIT, |s| {
+        s.contains("Campaign health") && !s.contains("never")
+    });
+    t.type_text("/channel=email");
+    t.keys(&["Enter"]);
+    t.wait_for("the filter", WAIT, |s| s.contains("filter: channel=email"));
+    t.type_text(":approvals");
+    t.keys(&["Enter"]);
+    t.wait_for(":approvals", WAIT, |s| s.contains("6 Approvals"));
+
+    // Leave the way a dropped SSH session's supervisor would.
+    let pids = t.children();
+    assert_eq!(pids.len(), 1, "one mops under the shell: {pids:?}");
+    let out = std::process::Command::new("kill")
+        .args(["-TERM", &pids[0].to_string()])
+        .output()
+        .expect("kill");
+    assert!(out.status.success(), "{out:?}");
+    t.wait_for_prompt();
+
+    t.run(&cmd);
+    let back = t.wait_for("the summary", WAIT, |s| s.contains("since you left"));
+    assert!(back.contains("6 Approvals"), "view restored:\n{back}");
+    assert!(back.contains(" ago: "), "{back}");
+    t.keys(&["2"]);
+    t.wait_for("the restored filter", WAIT, |s| {
+        s.contains("filter: channel=email")
+    });
+    t.keys(&["q"]);
+    t.wait_for_prompt();
+    sim.shutdown();
+}

@@ -68,9 +68,11 @@ impl Saver {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinceYouLeft {
     pub left_at: DateTime<Utc>,
-    /// Firing alert fingerprints and pending approval ids in the cached data,
-    /// taken at the first evaluation; `None` until then.
-    pub baseline: Option<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Pending approval ids in the cached data, taken at restore.
+    pub approvals_then: BTreeSet<String>,
+    /// Firing alert fingerprints in the cached data, taken at the first
+    /// evaluation (which always evaluates the cache); `None` until then.
+    pub alerts_then: Option<BTreeSet<String>>,
     /// The summary, once every source has answered since start.
     pub summary: Option<String>,
 }
@@ -109,9 +111,12 @@ pub fn restore(state: &mut AppState, session: &Session) {
         state.filter = filter;
         state.filter_text = session.filter.trim().to_string();
     }
+    // Taken now: polls may land before the first evaluation returns.
+    let approvals_then = pending(state);
     state.since_you_left = Some(SinceYouLeft {
         left_at: session.left_at,
-        baseline: None,
+        approvals_then,
+        alerts_then: None,
         summary: None,
     });
 }
@@ -145,13 +150,14 @@ pub fn after_evaluation(state: &mut AppState) {
     if since.summary.is_some() {
         return;
     }
-    let Some((alerts_then, approvals_then)) = since.baseline.clone() else {
-        let baseline = (firing(state), pending(state));
+    let Some(alerts_then) = since.alerts_then.clone() else {
+        let alerts = firing(state);
         if let Some(s) = state.since_you_left.as_mut() {
-            s.baseline = Some(baseline);
+            s.alerts_then = Some(alerts);
         }
         return;
     };
+    let approvals_then = since.approvals_then.clone();
     let all_fresh = System::ALL.iter().all(|s| {
         state
             .snapshot
@@ -236,7 +242,8 @@ mod tests {
         s.started_at = fixture::now();
         after_evaluation(&mut s);
         let base = s.since_you_left.clone().unwrap();
-        assert!(base.baseline.is_some() && base.summary.is_none());
+        assert!(base.alerts_then.is_some() && base.summary.is_none());
+        assert_eq!(base.approvals_then.len(), 3, "the cached pending requests");
 
         // Fresh data: one firing alert resolved, one approval gone, one new.
         s.derived.alerts.retain(|a| a.fingerprint != "c-01/ctr");

@@ -207,7 +207,12 @@ fn start_input(state: &mut AppState, kind: InputKind) {
         InputKind::Filter => state.filter_text.clone(),
         InputKind::Command => String::new(),
     };
-    state.input = Some(Input { kind, text });
+    let prefilled = !text.is_empty();
+    state.input = Some(Input {
+        kind,
+        text,
+        prefilled,
+    });
 }
 
 fn edit_confirm(state: &mut AppState, edit: InputEdit) -> Vec<Effect> {
@@ -249,6 +254,10 @@ fn edit_input(state: &mut AppState, edit: InputEdit) -> Vec<Effect> {
     let Some(input) = state.input.as_mut() else {
         return Vec::new();
     };
+    let prefilled = std::mem::replace(&mut input.prefilled, false);
+    if prefilled && matches!(edit, InputEdit::Char(_) | InputEdit::Paste(_)) {
+        input.text.clear();
+    }
     match edit {
         InputEdit::Char(c) => input.text.push(c),
         // Pasted text is typed by the operator, but may carry newlines or
@@ -432,6 +441,22 @@ mod tests {
                 .is_some_and(|m| m.starts_with("filter:"))
         );
         update(&mut s, Action::Input(InputEdit::Cancel));
+
+        // The current filter is shown; typing starts a new one, Backspace edits.
+        update(&mut s, Action::FilterMode);
+        update(&mut s, Action::Input(InputEdit::Char('c')));
+        update(&mut s, Action::Input(InputEdit::Char('-')));
+        assert_eq!(s.input.as_ref().map(|i| i.text.as_str()), Some("c-"));
+        update(&mut s, Action::Input(InputEdit::Cancel));
+        update(&mut s, Action::FilterMode);
+        update(&mut s, Action::Input(InputEdit::Backspace));
+        update(&mut s, Action::Input(InputEdit::Char('5')));
+        assert_eq!(
+            s.input.as_ref().map(|i| i.text.as_str()),
+            Some("status=active health<65")
+        );
+        update(&mut s, Action::Input(InputEdit::Cancel));
+
         update(&mut s, Action::Back);
         assert!(s.filter.is_none());
         assert_eq!(s.rows.campaigns.len(), 8);
