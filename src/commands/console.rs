@@ -89,7 +89,13 @@ pub async fn run(profile: Profile) -> Result<()> {
         stale_after: profile.stale_after,
         keymap: crate::app::keymap::Keymap::from_config(&profile.keys)
             .wrap_err("invalid [keys] in the config")?,
-        engine: load_engine(&store),
+        engine: {
+            let mut engine = load_engine(&store);
+            if engine.policy() != &profile.policy {
+                engine.set_policy(profile.policy.clone());
+            }
+            engine
+        },
         commands: Some(cmd_tx),
         results: Some(res_rx),
         session,

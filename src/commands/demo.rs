@@ -46,9 +46,20 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         vendors,
         low_bandwidth: overrides.low_bandwidth,
         keys: Default::default(),
+        policy: demo_policy(),
     };
     tracing::info!(url = %sim.base_url(), "demo simulator started");
     let result = super::console::run(profile).await;
     sim.shutdown();
     result
+}
+
+/// The demo recommends throttles like a default profile; `MOPS_THROTTLE_MODE=auto`
+/// lets the console apply them itself.
+fn demo_policy() -> crate::analytics::Policy {
+    let mut policy = crate::analytics::Policy::default();
+    if std::env::var("MOPS_THROTTLE_MODE").is_ok_and(|m| m.eq_ignore_ascii_case("auto")) {
+        policy.throttle.mode = crate::analytics::throttle::ThrottleMode::Auto;
+    }
+    policy
 }
