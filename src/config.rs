@@ -210,7 +210,7 @@ pub fn resolve(
     })?;
     let mut profile = build_profile(&name, pf, cli, env)?;
     profile.keys = keys;
-    profile.policy = file.analytics.clone().unwrap_or_default();
+    profile.policy = file.analytics.unwrap_or_default();
     Ok(profile)
 }
 

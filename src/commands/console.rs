@@ -92,7 +92,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         engine: {
             let mut engine = load_engine(&store);
             if engine.policy() != &profile.policy {
-                engine.set_policy(profile.policy.clone());
+                engine.set_policy(profile.policy);
             }
             engine
         },
