@@ -57,7 +57,7 @@ mod tests {
         let mut s = fixture::state();
         s.readonly = false;
         assert!(commands(&mut s).is_empty(), "recommend is the default");
-        let mut policy = s.engine.policy().clone();
+        let mut policy = *s.engine.policy();
         policy.throttle.mode = ThrottleMode::Auto;
         s.engine.set_policy(policy);
         let first = commands(&mut s);
