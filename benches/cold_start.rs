@@ -164,9 +164,18 @@ fn child(dir: &Path) {
     ))
     .expect("run");
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    println!("{ms:.1} {}", usage.ru_maxrss);
+    // VmHWM, not getrusage: ru_maxrss survives fork+exec, so a child would
+    // report the parent's peak (the data-set build) instead of its own.
+    let hwm_kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    println!("{ms:.1} {hwm_kib}");
 }
 
 fn main() {
