@@ -5,6 +5,7 @@
 //! `refresh_derived`, and redraws on change or on the 1 s tick.
 
 pub mod action;
+pub mod auto_throttle;
 pub mod command;
 pub mod confirm;
 mod evaluator;
@@ -180,6 +181,8 @@ pub struct AppState {
     pub held: Vec<PollOutcome>,
     /// Acknowledgements (fingerprint, by) made while the engine was away.
     pub pending_acks: Vec<(String, String)>,
+    /// Auto mode: the percent last sent per campaign, so only changes go out.
+    pub auto_throttled: std::collections::HashMap<String, u8>,
 }
 
 impl AppState {
@@ -223,6 +226,7 @@ impl AppState {
             eval_running: false,
             held: Vec::new(),
             pending_acks: Vec::new(),
+            auto_throttled: std::collections::HashMap::new(),
         };
         if let Some(session) = &ctx.session {
             session::restore(&mut state, session);

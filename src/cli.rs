@@ -64,6 +64,8 @@ pub enum Command {
     Fallback(crate::commands::actions::FallbackArgs),
     /// Set a campaign's send rate to a percent of plan (100 lifts it).
     Throttle(crate::commands::actions::ThrottleArgs),
+    /// Hold a campaign at a throttle level despite stock, until a time (audited).
+    ThrottleOverride(crate::commands::throttle_override::ThrottleOverrideArgs),
     /// Acknowledge an alert (by fingerprint).
     Ack(crate::commands::actions::AckArgs),
     /// Retry a failing sync job.

@@ -16,4 +16,5 @@ pub mod rowfilter;
 pub mod rows;
 pub mod sim;
 pub mod status;
+pub mod throttle_override;
 pub mod world;

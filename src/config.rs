@@ -89,6 +89,9 @@ pub struct ConfigFile {
     /// Action name -> keys, e.g. `quit = ["ctrl-q"]`; see docs/tui.md.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Anomaly, throttle and health policy (docs/analytics.md), e.g.
+    /// `[analytics.throttle] mode = "auto"`.
+    pub analytics: Option<crate::analytics::Policy>,
 }
 
 /// A fully resolved profile: what the console and headless commands run with.
@@ -110,6 +113,8 @@ pub struct Profile {
     pub low_bandwidth: bool,
     /// `[keys]` overrides, already checked for conflicts at load.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// `[analytics]` from the file; defaults otherwise.
+    pub policy: crate::analytics::Policy,
 }
 
 impl Profile {
@@ -205,6 +210,7 @@ pub fn resolve(
     })?;
     let mut profile = build_profile(&name, pf, cli, env)?;
     profile.keys = keys;
+    profile.policy = file.analytics.unwrap_or_default();
     Ok(profile)
 }
 
@@ -298,6 +304,7 @@ fn build_profile(
             .unwrap_or_else(|| default_data_dir(name)),
         low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
         keys: BTreeMap::new(),
+        policy: crate::analytics::Policy::default(),
     })
 }
 

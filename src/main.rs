@@ -58,6 +58,9 @@ fn main() -> Result<()> {
             Some(Command::Resume(args)) => actions::resume(args, &profile()?).await,
             Some(Command::Fallback(args)) => actions::fallback(args, &profile()?).await,
             Some(Command::Throttle(args)) => actions::throttle(args, &profile()?).await,
+            Some(Command::ThrottleOverride(args)) => {
+                mops::commands::throttle_override::run(&args, &profile()?)
+            }
             Some(Command::Ack(args)) => actions::ack(args, &profile()?).await,
             Some(Command::RetrySync(args)) => actions::retry_sync(args, &profile()?).await,
             Some(Command::Outbox(args)) => mops::commands::outbox::run(&args, &profile()?).await,

@@ -253,6 +253,11 @@ fn resize_from_80x24_to_60x20_travels_over_ssh() {
     t.is_cooked().unwrap();
     let screen = t.capture();
     assert!(!screen.contains("panicked"), "{screen}");
+    // The remote side logged to its own XDG state dir, without a panic.
+    let log = std::fs::read_to_string(t.home().join("remote-state/mops/mops.log"))
+        .expect("the remote mops logs under XDG_STATE_HOME");
+    assert!(log.contains("mops starting"), "{log}");
+    assert!(!log.contains("panic"), "{log}");
 }
 
 fn wait_until_gone(needles: &[&str], what: &str) {

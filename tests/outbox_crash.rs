@@ -61,7 +61,7 @@ fn crash_child() {
             }
         };
         let http = Arc::new(HttpClient::new(HttpConfig::default()).unwrap());
-        let client = NativeClient::new(
+        let client = mops::connectors::vendor::Backend::from(NativeClient::new(
             http,
             Endpoints {
                 marketing: format!("{base}/marketing/v1"),
@@ -69,7 +69,7 @@ fn crash_child() {
                 erp: format!("{base}/erp/v1"),
                 token: Secret::new("demo-token"),
             },
-        );
+        ));
         let actor = Actor {
             name: "crash-test".into(),
             role: "operator".into(),

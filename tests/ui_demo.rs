@@ -49,7 +49,7 @@ async fn simulator_data_reaches_the_overview() {
     };
     let sim = simulator::spawn(config).await.unwrap();
     let http = Arc::new(HttpClient::new(HttpConfig::default()).unwrap());
-    let client = Arc::new(NativeClient::new(
+    let client = Arc::new(mops::connectors::vendor::Backend::from(NativeClient::new(
         http,
         Endpoints {
             marketing: sim.marketing_url(),
@@ -57,7 +57,7 @@ async fn simulator_data_reaches_the_overview() {
             erp: sim.erp_url(),
             token: Secret::new("ui-token"),
         },
-    ));
+    )));
     let cancel = CancellationToken::new();
     let (poll_tx, mut poll_rx) = mpsc::channel(64);
     let every = Duration::from_millis(50);

@@ -50,7 +50,7 @@ async fn loop_answers_keys_while_every_request_hangs() {
         })
         .unwrap(),
     );
-    let client = Arc::new(NativeClient::new(
+    let client = Arc::new(mops::connectors::vendor::Backend::from(NativeClient::new(
         http,
         Endpoints {
             marketing: sim.marketing_url(),
@@ -58,7 +58,7 @@ async fn loop_answers_keys_while_every_request_hangs() {
             erp: sim.erp_url(),
             token: Secret::new("demo-token"),
         },
-    ));
+    )));
     let cancel = CancellationToken::new();
     let (poll_tx, poll_rx) = mpsc::channel(8);
     let _pollers = spawn_pollers(client, poll_tx, PollConfig::default(), None, cancel.clone());

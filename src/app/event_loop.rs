@@ -101,6 +101,9 @@ where
             done = evaluator.done() => {
                 state.now = Utc::now();
                 evaluator::finish(&mut state, done?);
+                for command in super::auto_throttle::commands(&mut state) {
+                    submit(&mut state, commands.as_ref(), command);
+                }
                 changed = true;
             }
             Some(result) = next_result(&mut results) => {

@@ -140,6 +140,10 @@ async fn current_step(request: &str, profile: &Profile) -> Result<String> {
         .approvals()
         .await
         .map_err(|e| eyre!("cannot look up the current step of {request} (pass --step): {e}"))?;
+    let listed = match listed {
+        crate::connectors::vendor::Supported::Yes(l) => l,
+        crate::connectors::vendor::Supported::No(why) => return Err(eyre!("{why}")),
+    };
     let req = listed
         .items
         .iter()

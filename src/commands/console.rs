@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use crate::analytics::{Engine, Policy};
 use crate::app::{self, AppContext};
 use crate::config::Profile;
-use crate::connectors::{HttpClient, HttpConfig, NativeClient};
+use crate::connectors::vendor::Backend;
+use crate::connectors::{HttpClient, HttpConfig};
 use crate::store::Store;
 use crate::sync::cache_writer::spawn_cache_writer;
 use crate::sync::dispatcher::{Actor, spawn_dispatcher};
@@ -33,9 +34,14 @@ pub fn open_store(profile: &Profile) -> Result<Store> {
     Ok(store)
 }
 
-pub fn client_for(profile: &Profile) -> Result<Arc<NativeClient>> {
+pub fn client_for(profile: &Profile) -> Result<Arc<Backend>> {
     let http = Arc::new(HttpClient::new(HttpConfig::default())?);
-    Ok(Arc::new(NativeClient::new(http, profile.endpoints.clone())))
+    Ok(Arc::new(Backend::new(
+        http,
+        profile.endpoints.clone(),
+        profile.vendors.flavours,
+        profile.vendors.tokens.clone(),
+    )))
 }
 
 pub async fn run(profile: Profile) -> Result<()> {
@@ -83,7 +89,13 @@ pub async fn run(profile: Profile) -> Result<()> {
         stale_after: profile.stale_after,
         keymap: crate::app::keymap::Keymap::from_config(&profile.keys)
             .wrap_err("invalid [keys] in the config")?,
-        engine: load_engine(&store),
+        engine: {
+            let mut engine = load_engine(&store);
+            if engine.policy() != &profile.policy {
+                engine.set_policy(profile.policy);
+            }
+            engine
+        },
         commands: Some(cmd_tx),
         results: Some(res_rx),
         session,

@@ -5,13 +5,12 @@ use color_eyre::eyre::{Result, WrapErr};
 
 use crate::cli::DemoArgs;
 use crate::config::{Overrides, Profile};
-use crate::connectors::{Endpoints, Secret};
 use crate::simulator::{self, SimConfig};
 use crate::sync::PollConfig;
 
 pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
     let config = SimConfig::from_opts(&args.sim)?;
-    let token = config.token.clone();
+    let dialect = args.sim.dialect.unwrap_or_default();
     let sim = simulator::spawn(config)
         .await
         .wrap_err("cannot start the embedded simulator on 127.0.0.1")?;
@@ -24,14 +23,10 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(|| tmp.path().to_path_buf());
+    let (endpoints, vendors) = sim.client_config(dialect);
     let profile = Profile {
         name: "demo".into(),
-        endpoints: Endpoints {
-            marketing: sim.marketing_url(),
-            crm: sim.crm_url(),
-            erp: sim.erp_url(),
-            token: Secret::new(token),
-        },
+        endpoints,
         actor: std::env::var("MOPS_ACTOR").unwrap_or_else(|_| "demo-operator".into()),
         role: std::env::var("MOPS_ROLE").unwrap_or_else(|_| "admin".into()),
         scopes: std::env::var("MOPS_SCOPES")
@@ -48,12 +43,23 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         },
         stale_after: chrono::Duration::seconds(30),
         data_dir,
-        vendors: Default::default(),
+        vendors,
         low_bandwidth: overrides.low_bandwidth,
         keys: Default::default(),
+        policy: demo_policy(),
     };
     tracing::info!(url = %sim.base_url(), "demo simulator started");
     let result = super::console::run(profile).await;
     sim.shutdown();
     result
+}
+
+/// The demo recommends throttles like a default profile; `MOPS_THROTTLE_MODE=auto`
+/// lets the console apply them itself.
+fn demo_policy() -> crate::analytics::Policy {
+    let mut policy = crate::analytics::Policy::default();
+    if std::env::var("MOPS_THROTTLE_MODE").is_ok_and(|m| m.eq_ignore_ascii_case("auto")) {
+        policy.throttle.mode = crate::analytics::throttle::ThrottleMode::Auto;
+    }
+    policy
 }

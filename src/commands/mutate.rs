@@ -17,7 +17,7 @@ use serde_json::json;
 use super::output::ReportFormat;
 use super::world;
 use crate::config::Profile;
-use crate::connectors::NativeClient;
+use crate::connectors::vendor::Backend;
 use crate::domain::{
     CommandKind, CommandStatus, OperatorCommand, Principal, Role, Snapshot, System, authorize,
 };
@@ -190,11 +190,7 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
 
 /// Consent guards before a resume or fallback, judged on the CRM's sync jobs
 /// now, or on the cached ones when the CRM cannot be reached.
-async fn compliance_guards(
-    kind: &CommandKind,
-    client: &NativeClient,
-    store: &Store,
-) -> Vec<String> {
+async fn compliance_guards(kind: &CommandKind, client: &Backend, store: &Store) -> Vec<String> {
     if !matches!(
         kind,
         CommandKind::Resume { .. } | CommandKind::Fallback { .. }
@@ -256,7 +252,7 @@ pub struct Flushed {
 /// that cannot be sent yet (later ones must not overtake it).
 pub async fn flush(
     store: &Store,
-    client: &crate::connectors::NativeClient,
+    client: &crate::connectors::vendor::Backend,
     actor: &Actor,
     ours: Option<&str>,
 ) -> Result<Flushed, StoreError> {

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::analytics::{Engine, Policy};
 use crate::config::Profile;
-use crate::connectors::{HttpClient, HttpConfig, HttpError, NativeClient};
+use crate::connectors::vendor::{Backend, Supported};
+use crate::connectors::{HttpClient, HttpConfig, HttpError};
 use crate::domain::{Derived, Snapshot, System};
 use crate::store::{Store, StoreError};
 use crate::sync::{PollData, PollOutcome, apply_outcome};
@@ -37,9 +38,14 @@ pub fn headless_http() -> HttpConfig {
     }
 }
 
-pub fn client(profile: &Profile) -> Result<NativeClient> {
+pub fn client(profile: &Profile) -> Result<Backend> {
     let http = Arc::new(HttpClient::new(headless_http())?);
-    Ok(NativeClient::new(http, profile.endpoints.clone()))
+    Ok(Backend::new(
+        http,
+        profile.endpoints.clone(),
+        profile.vendors.flavours,
+        profile.vendors.tokens.clone(),
+    ))
 }
 
 /// The data directory, or `None` (with the reason) while a console holds it.
@@ -198,7 +204,7 @@ type Touched = HashMap<String, DateTime<Utc>>;
 /// Fetch every source once into `snapshot` (which may hold cached data).
 /// Returns the systems that could not be reached, with the reason.
 pub async fn refresh(
-    client: &NativeClient,
+    client: &Backend,
     snapshot: &mut Snapshot,
 ) -> (Vec<(System, String)>, Touched) {
     let cursor = snapshot.metrics_cursor;
@@ -290,10 +296,13 @@ pub async fn refresh(
     put(
         System::Erp,
         e.map(|(s, a)| {
-            (
-                s.as_of,
-                vec![PollData::Stock(s.items), PollData::Approvals(a.items)],
-            )
+            (s.as_of, {
+                let mut parts = vec![PollData::Stock(s.items)];
+                if let Supported::Yes(a) = a {
+                    parts.push(PollData::Approvals(a.items));
+                }
+                parts
+            })
         })
         .map_err(|e| e.to_string()),
     );

@@ -221,3 +221,28 @@ fn role_and_scopes_resolve_to_a_principal() {
         .to_string();
     assert!(err.contains("unknown role"), "{err}");
 }
+
+#[test]
+fn analytics_policy_comes_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        "[analytics.throttle]\nmode = \"auto\"\npause_below_days = 1.5\n[profiles.default]\n",
+    );
+    let cli = Overrides {
+        config: Some(cfg),
+        ..Default::default()
+    };
+    let env = env_of(&[
+        ("MOPS_MARKETING_URL", "http://a"),
+        ("MOPS_CRM_URL", "http://b"),
+        ("MOPS_ERP_URL", "http://c"),
+    ]);
+    let p = resolve(&cli, &env).unwrap();
+    assert_eq!(
+        p.policy.throttle.mode,
+        crate::analytics::throttle::ThrottleMode::Auto
+    );
+    assert_eq!(p.policy.throttle.pause_below_days, 1.5);
+}

@@ -197,7 +197,7 @@ pub fn consent_guards(
                     .map(|t| format!(" since {}", t.format("%H:%M UTC")))
                     .unwrap_or_default();
                 return Some(format!(
-                    "audience sync {} (CRM→marketing) is failing{since}: opt-outs may not have reached marketing",
+                    "audience sync job {:?} (CRM→marketing) is failing{since}: opt-outs may not have reached marketing",
                     j.name
                 ));
             }

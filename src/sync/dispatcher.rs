@@ -19,7 +19,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::CommandResult;
-use crate::connectors::{CommandOutcome, HttpError, NativeClient};
+use crate::connectors::vendor::Backend;
+use crate::connectors::{CommandOutcome, HttpError};
 use crate::domain::{CommandKind, CommandStatus, OperatorCommand};
 use crate::store::{NewAuditEntry, Store, StoreError};
 
@@ -66,7 +67,7 @@ pub async fn enqueue(
 /// that is already final.
 pub async fn deliver(
     store: &Store,
-    client: &NativeClient,
+    client: &Backend,
     actor: &Actor,
     cmd: OperatorCommand,
 ) -> Result<Delivery, StoreError> {
@@ -164,7 +165,7 @@ async fn audit(
 /// durably, and delivers the outbox in order, reporting every state change.
 pub fn spawn_dispatcher(
     store: Store,
-    client: Arc<NativeClient>,
+    client: Arc<Backend>,
     actor: Actor,
     mut rx: mpsc::Receiver<OperatorCommand>,
     tx: mpsc::Sender<CommandResult>,

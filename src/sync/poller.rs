@@ -10,7 +10,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{PollData, PollOutcome};
-use crate::connectors::{HttpError, NativeClient};
+use crate::connectors::HttpError;
+use crate::connectors::vendor::{Backend, Supported};
 use crate::domain::System;
 
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ impl Default for PollConfig {
 /// Start the three pollers. `metrics_cursor` is the newest bucket already
 /// cached, so a restart fetches only what is new.
 pub fn spawn_pollers(
-    client: Arc<NativeClient>,
+    client: Arc<Backend>,
     tx: mpsc::Sender<PollOutcome>,
     cfg: PollConfig,
     metrics_cursor: Option<DateTime<Utc>>,
@@ -130,13 +131,13 @@ pub fn spawn_pollers(
             }
         },
         |(stock, approvals)| {
-            (
-                stock.as_of,
-                vec![
-                    PollData::Stock(stock.items),
-                    PollData::Approvals(approvals.items),
-                ],
-            )
+            let mut parts = vec![PollData::Stock(stock.items)];
+            // An ERP without approval chains reports nothing rather than an
+            // empty list; `Backend::unsupported` tells the UI why.
+            if let Supported::Yes(a) = approvals {
+                parts.push(PollData::Approvals(a.items));
+            }
+            (stock.as_of, parts)
         },
     ));
     handles

@@ -266,6 +266,8 @@ async fn approve_fallback_retry_and_ack_go_through_the_outbox() {
             "backup-provider",
             "--reason",
             "sendgrid down",
+            // The demo's audience sync is failing too: the override is explicit.
+            "--override-compliance",
         ])
         .await;
     assert_eq!(fb.code, 0, "{fb:?}");
@@ -372,4 +374,67 @@ async fn resume_during_a_failing_audience_sync_needs_an_explicit_override() {
         "{overridden:?}"
     );
     assert_eq!(campaign(&env, "cmp-0002").await["status"], "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttle_override_holds_a_level_until_it_expires_and_is_audited() {
+    let env = support::start(false).await;
+    assert_eq!(env.mops(&["status"]).await.code, 0);
+    env.sim.advance(chrono::Duration::minutes(40)); // SKU-1005 runs out
+    let before = env.mops(&["throttles", "-o", "json"]).await.json();
+    let target = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["sku"] == "SKU-1005")
+        .and_then(|t| t["campaign_id"].as_str())
+        .expect("a SKU-1005 throttle")
+        .to_string();
+    let refused = env
+        .mops_as(
+            "vic",
+            "viewer",
+            &[
+                "throttle-override",
+                &target,
+                "--level",
+                "full",
+                "--until",
+                "6h",
+                "--reason",
+                "x",
+            ],
+        )
+        .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let ok = env
+        .mops(&[
+            "throttle-override",
+            &target,
+            "--level",
+            "full",
+            "--until",
+            "6h",
+            "--reason",
+            "restock lands tonight",
+        ])
+        .await;
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let after = env.mops(&["throttles", "-o", "json"]).await.json();
+    assert!(
+        !after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["campaign_id"] == target.as_str()),
+        "the override holds {target} at full speed: {after}"
+    );
+    let exported = env.mops(&["audit", "export"]).await;
+    let lines = audit(&exported.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["action"] == "throttle-override" && e["target"] == target.as_str()),
+        "{lines:?}"
+    );
 }

@@ -199,7 +199,8 @@ impl Backend {
             (
                 CommandKind::Pause { .. }
                 | CommandKind::Resume { .. }
-                | CommandKind::Fallback { .. },
+                | CommandKind::Fallback { .. }
+                | CommandKind::Throttle { .. },
                 m,
                 _,
                 _,
@@ -222,7 +223,8 @@ impl Backend {
             (
                 CommandKind::Pause { .. }
                 | CommandKind::Resume { .. }
-                | CommandKind::Fallback { .. },
+                | CommandKind::Fallback { .. }
+                | CommandKind::Throttle { .. },
                 m,
                 _,
                 _,
