@@ -35,6 +35,24 @@ pub use rows::{CampaignRow, Rows, SortKey};
 pub use session::{Session, SessionSink, SinceYouLeft};
 pub use update::update;
 
+/// Describes the request a command turns into ("POST https://.../pause {..}").
+#[derive(Clone)]
+pub struct RequestPreview(
+    pub std::sync::Arc<dyn Fn(&crate::domain::CommandKind) -> String + Send + Sync>,
+);
+
+impl RequestPreview {
+    pub fn describe(&self, kind: &crate::domain::CommandKind) -> String {
+        (self.0)(kind)
+    }
+}
+
+impl std::fmt::Debug for RequestPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestPreview")
+    }
+}
+
 /// Everything the binary hands the TUI at start.
 #[derive(Debug)]
 pub struct AppContext {
@@ -44,6 +62,8 @@ pub struct AppContext {
     pub actor: String,
     /// Role and approval scopes for local refusals (the server still decides).
     pub principal: crate::domain::Principal,
+    /// The exact API call a command becomes, shown in the confirm dialog.
+    pub request_preview: Option<RequestPreview>,
     pub theme: ui::theme::Theme,
     /// Last known state from the cache, shown (as stale) until pollers report.
     pub initial: Snapshot,
@@ -77,6 +97,7 @@ impl Default for AppContext {
                 role: crate::domain::Role::Admin,
                 scopes: Vec::new(),
             },
+            request_preview: None,
             theme: ui::theme::Theme::default(),
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
@@ -126,6 +147,7 @@ pub struct AppState {
     pub low_bandwidth: bool,
     pub actor: String,
     pub principal: crate::domain::Principal,
+    pub request_preview: Option<RequestPreview>,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
     /// What the screen shows. While frozen this is a copy that polls do not
@@ -194,6 +216,7 @@ impl AppState {
             low_bandwidth: ctx.low_bandwidth,
             actor: ctx.actor,
             principal: ctx.principal,
+            request_preview: ctx.request_preview,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,
             snapshot: Arc::new(ctx.initial),

@@ -30,6 +30,8 @@ pub struct Confirm {
     /// A compliance guard fired (see `domain::authz::consent_guards`): the
     /// override needs a reason for the audit trail.
     pub needs_reason: bool,
+    /// Further lines: compliance guards, then the exact API call.
+    pub details: Vec<String>,
     pub focus: Focus,
 }
 
@@ -130,14 +132,13 @@ pub fn request(state: &mut AppState, action: &Action) -> Result<(), String> {
         state.world_now(),
         chrono::Duration::hours(24),
     );
-    let summary = if guards.is_empty() {
-        summary
-    } else {
-        format!(
-            "{summary}\nCOMPLIANCE OVERRIDE NEEDED: {}",
-            guards.join("; ")
-        )
-    };
+    let mut details: Vec<String> = guards
+        .iter()
+        .map(|g| format!("COMPLIANCE OVERRIDE NEEDED: {g}"))
+        .collect();
+    if let Some(preview) = &state.request_preview {
+        details.push(preview.describe(&kind));
+    }
     // Production: every action names its target by typing it, so a wrong
     // row under the cursor cannot be confirmed by reflex.
     let expect_name = state.production.then(|| name_to_type(&kind));
@@ -149,6 +150,7 @@ pub fn request(state: &mut AppState, action: &Action) -> Result<(), String> {
         expect_name,
         name: String::new(),
         needs_reason,
+        details,
         focus: Focus::Cancel,
     });
     Ok(())

@@ -74,7 +74,14 @@ pub async fn run(profile: Profile) -> Result<()> {
         name: profile.actor.clone(),
         role: profile.role.clone(),
     };
-    let dispatcher = spawn_dispatcher(store.clone(), client, actor, cmd_rx, res_tx, cancel.clone());
+    let dispatcher = spawn_dispatcher(
+        store.clone(),
+        client.clone(),
+        actor,
+        cmd_rx,
+        res_tx,
+        cancel.clone(),
+    );
 
     let theme = Theme::load(&profile.theme, crate::config::user_theme_dir().as_deref())?
         .adapt(terminal::detect_env());
@@ -84,6 +91,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         readonly: profile.readonly,
         actor: profile.actor.clone(),
         principal: profile.principal(),
+        request_preview: Some(preview(client.clone(), &profile.actor)),
         theme,
         initial: cached,
         stale_after: profile.stale_after,
@@ -165,4 +173,26 @@ fn save_engine(store: &Store, engine: &Engine) {
 pub fn save_engine_state(store: &Store, engine: &Engine) -> Result<(), crate::store::StoreError> {
     let blob = serde_json::to_vec(engine)?;
     store.save_engine_state(&blob)
+}
+
+/// The confirm dialog's "what exactly will be sent", from the same mapping
+/// the dispatcher uses (so vendor flavours show their own calls).
+fn preview(client: Arc<Backend>, actor: &str) -> crate::app::RequestPreview {
+    let actor = actor.to_string();
+    crate::app::RequestPreview(Arc::new(move |kind| {
+        let cmd = crate::domain::OperatorCommand {
+            idempotency_key: String::new(),
+            kind: kind.clone(),
+            actor: actor.clone(),
+            reason: None,
+            created_at: chrono::Utc::now(),
+            status: crate::domain::CommandStatus::Queued,
+            updated_at: None,
+        };
+        match client.request_for(&cmd) {
+            Ok((line, body)) if line.contains(' ') => format!("API: {line} {body}"),
+            Ok((url, body)) => format!("API: POST {url} {body}"),
+            Err(e) => format!("API: not available: {e}"),
+        }
+    }))
 }

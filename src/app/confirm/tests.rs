@@ -272,8 +272,9 @@ fn resume_with_a_failing_audience_sync_needs_an_override_reason() {
     update(&mut s, Action::Resume);
     let c = s.confirm.clone().expect("dialog");
     assert!(c.needs_reason);
-    assert!(c.summary.contains("COMPLIANCE OVERRIDE"), "{}", c.summary);
-    assert!(c.summary.contains("contacts crm->mkt"), "{}", c.summary);
+    let text = c.details.join("\n");
+    assert!(text.contains("COMPLIANCE OVERRIDE"), "{text}");
+    assert!(text.contains("contacts crm->mkt"), "{text}");
     key(&mut s, InputEdit::Complete); // Cancel -> reason
     key(&mut s, InputEdit::Submit); // reason -> Confirm
     assert!(
@@ -293,5 +294,28 @@ fn resume_with_a_failing_audience_sync_needs_an_override_reason() {
     assert!(
         matches!(effects.as_slice(), [Effect::Submit(cmd)] if cmd.reason.as_deref().is_some_and(|r| r.contains("opt-outs"))),
         "{effects:?}"
+    );
+}
+
+#[test]
+fn the_dialog_names_the_exact_api_call() {
+    let mut s = writable();
+    s.production = false;
+    s.request_preview = Some(crate::app::RequestPreview(std::sync::Arc::new(|k| {
+        format!(
+            "API: POST https://mkt.example/v1/campaigns/{}/{}",
+            k.target(),
+            k.verb()
+        )
+    })));
+    update(&mut s, Action::ShowCampaigns);
+    update(&mut s, Action::Pause);
+    let c = s.confirm.clone().expect("dialog");
+    assert!(
+        c.details
+            .iter()
+            .any(|d| d == "API: POST https://mkt.example/v1/campaigns/c-01/pause"),
+        "{:?}",
+        c.details
     );
 }

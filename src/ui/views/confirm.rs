@@ -14,7 +14,16 @@ use crate::ui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(72);
-    let height = 8 + u16::from(confirm.expect_name.is_some());
+    // Detail lines wrap inside the borders; count the rows they take.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let detail_rows: usize = confirm
+        .details
+        .iter()
+        .map(|d| d.chars().count().div_ceil(inner).max(1))
+        .sum();
+    let height = (8 + u16::from(confirm.expect_name.is_some()))
+        .saturating_add(u16::try_from(detail_rows).unwrap_or(u16::MAX))
+        .min(area.height);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
@@ -29,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm
     } else {
         Span::styled(format!("profile {}", state.profile), theme.text())
     };
-    let reason_label = if state.production {
+    let reason_label = if state.production || confirm.needs_reason {
         "Reason (required): "
     } else {
         "Reason (optional): "
@@ -45,10 +54,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm
         }
         Line::from(spans)
     };
-    let mut lines = vec![
-        Line::from(Span::styled(confirm.summary.clone(), theme.accent())),
-        Line::from(vec![Span::styled("on ", theme.muted()), target]),
-    ];
+    let mut lines = vec![Line::from(Span::styled(
+        confirm.summary.clone(),
+        theme.accent(),
+    ))];
+    for d in &confirm.details {
+        let style = if d.starts_with("COMPLIANCE") {
+            theme.warn()
+        } else {
+            theme.muted()
+        };
+        lines.push(Line::from(Span::styled(d.clone(), style)));
+    }
+    lines.push(Line::from(vec![Span::styled("on ", theme.muted()), target]));
     if let Some(want) = &confirm.expect_name {
         lines.push(field(
             format!("Type {want} to confirm: "),
