@@ -62,8 +62,10 @@ pub struct AppContext {
     pub actor: String,
     /// Role and approval scopes for local refusals (the server still decides).
     pub principal: crate::domain::Principal,
-    /// The exact API call a command becomes, shown in the confirm dialog.
+    /// The exact API call a command turns into, shown in the confirm dialog.
     pub request_preview: Option<RequestPreview>,
+    /// The newest audit entries at start, for the detail view's history.
+    pub audit: Vec<crate::domain::AuditEntry>,
     pub theme: ui::theme::Theme,
     /// Last known state from the cache, shown (as stale) until pollers report.
     pub initial: Snapshot,
@@ -98,6 +100,7 @@ impl Default for AppContext {
                 scopes: Vec::new(),
             },
             request_preview: None,
+            audit: Vec::new(),
             theme: ui::theme::Theme::default(),
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
@@ -148,6 +151,7 @@ pub struct AppState {
     pub actor: String,
     pub principal: crate::domain::Principal,
     pub request_preview: Option<RequestPreview>,
+    pub audit: Vec<crate::domain::AuditEntry>,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
     /// What the screen shows. While frozen this is a copy that polls do not
@@ -217,6 +221,7 @@ impl AppState {
             actor: ctx.actor,
             principal: ctx.principal,
             request_preview: ctx.request_preview,
+            audit: ctx.audit,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,
             snapshot: Arc::new(ctx.initial),

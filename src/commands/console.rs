@@ -92,6 +92,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         actor: profile.actor.clone(),
         principal: profile.principal(),
         request_preview: Some(preview(client.clone(), &profile.actor)),
+        audit: recent_audit(&store),
         theme,
         initial: cached,
         stale_after: profile.stale_after,
@@ -195,4 +196,20 @@ fn preview(client: Arc<Backend>, actor: &str) -> crate::app::RequestPreview {
             Err(e) => format!("API: not available: {e}"),
         }
     }))
+}
+
+/// The newest audit entries, for the campaign detail's history.
+fn recent_audit(store: &Store) -> Vec<crate::domain::AuditEntry> {
+    const KEPT: usize = 2_000;
+    match store.audit_entries() {
+        Ok(mut all) => {
+            let cut = all.len().saturating_sub(KEPT);
+            all.drain(..cut);
+            all
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the audit log");
+            Vec::new()
+        }
+    }
 }

@@ -375,3 +375,34 @@ fn footer_offers_the_views_commands_unless_readonly() {
     s.view = View::Campaigns;
     assert!(footer(&s).contains("p pause"), "{}", footer(&s));
 }
+
+#[test]
+fn detail_shows_the_approval_chain_and_the_command_history() {
+    let mut s = fixture::state();
+    s.view = View::Detail;
+    s.detail = Some("c-05".into());
+    s.back = Some(View::Campaigns);
+    s.audit = vec![crate::domain::AuditEntry {
+        seq: 1,
+        at: s.now - chrono::Duration::minutes(20),
+        actor: "dora".into(),
+        role: "operator".into(),
+        action: "pause".into(),
+        target: "c-05".into(),
+        before: None,
+        after: None,
+        reason: Some("stock check".into()),
+        idempotency_key: Some("k".into()),
+        outcome: "applied".into(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }];
+    let t = draw(&s, &Theme::default(), 160, 48);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("approval  ar-101 pending"), "{screen}");
+    assert!(screen.contains("waiting on"), "{screen}");
+    assert!(
+        screen.contains("pause applied by dora: stock check"),
+        "{screen}"
+    );
+}

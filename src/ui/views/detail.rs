@@ -1,5 +1,6 @@
 //! Campaign detail: facts, health reasons, alerts with their expected band,
-//! throttles, and hourly sparklines of sends and CTR from the history.
+//! throttles, approval chains, the campaign's command history, and hourly
+//! sparklines of sends and CTR from the history.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 use super::health_span;
 use crate::analytics::Signal;
 use crate::app::AppState;
-use crate::domain::{Campaign, MetricKind, System};
+use crate::domain::{ApprovalStatus, Campaign, MetricKind, System};
 use crate::ui::area;
 use crate::ui::format;
 use crate::ui::theme::Theme;
@@ -260,5 +261,94 @@ fn info_lines(c: &Campaign, state: &AppState, theme: &Theme) -> Vec<Line<'static
             ),
         ));
     }
+    approval_lines(c, state, theme, &mut lines);
+    history_lines(c, state, theme, &mut lines);
     lines
+}
+
+fn kv_line(k: &str, v: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{k:<10}"), theme.muted()),
+        Span::styled(v, theme.text()),
+    ])
+}
+
+/// Each approval chain for the campaign: who signed, who is next, deadline.
+fn approval_lines(c: &Campaign, state: &AppState, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    let g = &theme.glyphs;
+    for r in state
+        .snapshot
+        .approvals
+        .iter()
+        .filter(|r| r.campaign_id == c.id)
+    {
+        let steps: Vec<String> = r
+            .steps
+            .iter()
+            .map(|s| {
+                let by: Vec<&str> = s.decisions.iter().map(|d| d.by.as_str()).collect();
+                match s.status {
+                    ApprovalStatus::Approved => format!("{} {} {}", s.id, g.ok, by.join(",")),
+                    ApprovalStatus::Rejected => {
+                        format!("{} {} {}", s.id, g.critical, by.join(","))
+                    }
+                    ApprovalStatus::Pending => {
+                        format!("{} (waiting on {})", s.id, s.waiting_on().join(", "))
+                    }
+                }
+            })
+            .collect();
+        lines.push(kv_line(
+            "approval",
+            format!(
+                "{} {}: {}; deadline in {}",
+                r.id,
+                r.status.as_str(),
+                steps.join(&format!(" {} ", g.arrow)),
+                format::age(r.deadline - state.world_now())
+            ),
+            theme,
+        ));
+    }
+}
+
+/// What was done to this campaign: the audit log at start, then this session.
+fn history_lines(c: &Campaign, state: &AppState, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    let mut history: Vec<(chrono::DateTime<chrono::Utc>, String)> = state
+        .audit
+        .iter()
+        .filter(|e| e.target == c.id)
+        .map(|e| {
+            let reason = e.reason.as_deref().unwrap_or("");
+            (
+                e.at,
+                format!("{} {} by {}: {reason}", e.action, e.outcome, e.actor),
+            )
+        })
+        .collect();
+    history.extend(
+        state
+            .recent_commands
+            .iter()
+            .filter(|cmd| cmd.kind.target() == c.id)
+            .map(|cmd| {
+                (
+                    cmd.updated_at.unwrap_or(cmd.created_at),
+                    format!(
+                        "{} {} by {} (this session)",
+                        cmd.kind.verb(),
+                        cmd.status.as_str(),
+                        cmd.actor
+                    ),
+                )
+            }),
+    );
+    history.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (at, what) in history.into_iter().take(5) {
+        lines.push(kv_line(
+            "history",
+            format!("{} ago {what}", format::age(state.now - at)),
+            theme,
+        ));
+    }
 }
