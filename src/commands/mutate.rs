@@ -105,6 +105,7 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     let target = req.kind.target();
     if let Some(why) = refusal(profile, &req.kind) {
         eprintln!("mops: {why}");
+        audit_refusal(profile, &req.kind, req.reason.as_deref(), &why);
         return Ok(EXIT_FAILED);
     }
     let cmd = OperatorCommand {
@@ -124,10 +125,12 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
         return dry_run(&cmd, profile, req.opts.output);
     }
     if profile.production && !req.opts.yes && !confirm_on_tty(&profile.name, verb, &target)? {
-        eprintln!(
-            "mops: refused: profile {:?} is production; pass --yes (or run in a terminal and type {target:?} to confirm)",
+        let why = format!(
+            "refused: profile {:?} is production; pass --yes (or run in a terminal and type {target:?} to confirm)",
             profile.name
         );
+        eprintln!("mops: {why}");
+        audit_refusal(profile, &cmd.kind, cmd.reason.as_deref(), &why);
         return Ok(EXIT_FAILED);
     }
     let (store, note) = world::open_store(profile)?;
@@ -186,6 +189,29 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
         None => store.command(&key)?.unwrap_or(cmd),
     };
     Ok(report(&ours, req.opts.output))
+}
+
+/// A refused command is audited too (who tried what, and why not), when the
+/// data directory is free; a console holding it keeps its own trail.
+fn audit_refusal(profile: &Profile, kind: &CommandKind, reason: Option<&str>, why: &str) {
+    let Ok((Some(store), _)) = world::open_store(profile) else {
+        return;
+    };
+    let entry = crate::store::NewAuditEntry {
+        at: Utc::now(),
+        actor: profile.actor.clone(),
+        role: profile.role.clone(),
+        action: kind.verb().to_string(),
+        target: kind.target(),
+        before: None,
+        after: Some(why.to_string()),
+        reason: reason.map(String::from),
+        idempotency_key: None,
+        outcome: "refused".into(),
+    };
+    if let Err(e) = store.audit(entry) {
+        tracing::warn!(error = %e, "cannot audit a refusal");
+    }
 }
 
 /// Consent guards before a resume or fallback, judged on the CRM's sync jobs

@@ -127,7 +127,24 @@ async fn readonly_viewer_and_production_refusals_change_nothing() {
     assert_eq!(prod.code, 2, "{prod:?}");
     assert!(prod.stderr.contains("--yes"), "{prod:?}");
     assert_eq!(campaign(&env, "cmp-0001").await["status"], "active");
-    assert_eq!(env.mops(&["audit", "export"]).await.stdout, "");
+    // Nothing was queued, but every refusal is in the audit trail.
+    let outbox = env.mops(&["outbox", "list", "-o", "json"]).await;
+    assert_eq!(outbox.json(), serde_json::json!([]), "{outbox:?}");
+    let trail = audit(&env.mops(&["audit", "export"]).await.stdout);
+    let refused: Vec<(&str, &str)> = trail
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            ("ana", "refused"),
+            ("vic", "refused"),
+            ("ana", "refused"),
+            ("ana", "refused")
+        ],
+        "{trail:?}"
+    );
 
     let yes = env
         .mops(&[
