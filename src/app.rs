@@ -209,6 +209,8 @@ pub struct AppState {
     pub pending_acks: Vec<(String, String)>,
     /// Auto mode: the percent last sent per campaign, so only changes go out.
     pub auto_throttled: std::collections::HashMap<String, u8>,
+    /// A command refused by role rules, on its way to the audit trail.
+    pub refused: Option<OperatorCommand>,
 }
 
 impl AppState {
@@ -255,6 +257,7 @@ impl AppState {
             held: Vec::new(),
             pending_acks: Vec::new(),
             auto_throttled: std::collections::HashMap::new(),
+            refused: None,
         };
         if let Some(session) = &ctx.session {
             session::restore(&mut state, session);

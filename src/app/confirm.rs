@@ -124,8 +124,22 @@ pub fn request(state: &mut AppState, action: &Action) -> Result<(), String> {
         }
         _ => return Err(format!("{verb} is not a command")),
     };
-    // Refuse locally, with the reason, what the role or four-eyes rules forbid.
-    crate::domain::authorize(&state.principal, &kind, &state.snapshot).map_err(|d| d.0)?;
+    // Refuse locally, with the reason, what the role or four-eyes rules
+    // forbid; the refusal still goes to the dispatcher, which audits it.
+    if let Err(denied) = crate::domain::authorize(&state.principal, &kind, &state.snapshot) {
+        state.refused = Some(OperatorCommand {
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            kind,
+            actor: state.actor.clone(),
+            reason: None,
+            created_at: chrono::Utc::now(),
+            status: CommandStatus::Failed {
+                error: format!("refused locally: {denied}"),
+            },
+            updated_at: None,
+        });
+        return Err(denied.0);
+    }
     let guards = crate::domain::authz::consent_guards(
         &kind,
         &state.snapshot,

@@ -73,6 +73,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::ApplyThrottle => {
             if let Err(why) = confirm::request(state, &action) {
                 state.message = Some(why);
+                if let Some(refused) = state.refused.take() {
+                    return vec![Effect::Submit(refused)];
+                }
             }
         }
         Action::Input(edit) => return edit_input(state, edit),

@@ -63,6 +63,21 @@ pub async fn enqueue(
     Ok(cmd)
 }
 
+/// Take a command from the UI: a locally refused one (already `Failed`) is
+/// only audited; anything else is queued.
+pub async fn accept(
+    store: &Store,
+    actor: &Actor,
+    cmd: OperatorCommand,
+) -> Result<OperatorCommand, StoreError> {
+    if let CommandStatus::Failed { error } = &cmd.status {
+        let why = error.clone();
+        audit(store, actor, &cmd, "refused", Some(why)).await?;
+        return Ok(cmd);
+    }
+    enqueue(store, actor, cmd).await
+}
+
 /// One attempt to deliver a queued or sent command. Never sends a command
 /// that is already final.
 pub async fn deliver(
@@ -176,7 +191,7 @@ pub fn spawn_dispatcher(
         loop {
             // Make every submitted command durable before any network work.
             while let Ok(cmd) = rx.try_recv() {
-                report(&tx, enqueue(&store, &actor, cmd).await).await;
+                report(&tx, accept(&store, &actor, cmd).await).await;
             }
             let s = store.clone();
             let pending = match blocking(move || s.pending()).await {
@@ -217,7 +232,7 @@ pub fn spawn_dispatcher(
                 () = cancel.cancelled() => return,
                 () = tokio::time::sleep(wait) => {}
                 cmd = rx.recv() => match cmd {
-                    Some(cmd) => report(&tx, enqueue(&store, &actor, cmd).await).await,
+                    Some(cmd) => report(&tx, accept(&store, &actor, cmd).await).await,
                     None => return,
                 },
             }

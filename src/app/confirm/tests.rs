@@ -222,8 +222,17 @@ fn roles_are_refused_locally_with_the_reason() {
         scopes: vec![],
     };
     update(&mut s, Action::ShowCampaigns);
-    update(&mut s, Action::Pause);
+    let effects = update(&mut s, Action::Pause);
     assert!(s.confirm.is_none(), "no dialog for a viewer");
+    // The refusal goes to the dispatcher to be audited, already final.
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Submit(OperatorCommand { status: CommandStatus::Failed { error }, .. })]
+                if error.contains("viewer")
+        ),
+        "{effects:?}"
+    );
     assert!(
         s.message.as_deref().is_some_and(|m| m.contains("viewer")),
         "{:?}",
