@@ -410,3 +410,91 @@ async fn concurrent_decisions_first_wins_and_four_eyes_is_enforced() {
     );
     sim.shutdown();
 }
+
+#[tokio::test]
+async fn a_changed_request_voids_sign_offs_and_overdue_steps_escalate() {
+    let sim = sim(60).await;
+    sim.advance(chrono::Duration::hours(9));
+    let c = client(&sim);
+    let req = c
+        .approvals()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|r| {
+            r.steps.len() > 1 // stays pending after marketing signs
+                && r.current_step().is_some_and(|s| s.id == "marketing")
+                && r.requested_by != "tester"
+        })
+        .expect("a multi-step request waiting on marketing");
+    let decide = cmd(CommandKind::Decide {
+        request_id: req.id.clone(),
+        step_id: "marketing".into(),
+        verdict: Verdict::Approve,
+    });
+    assert!(matches!(
+        c.execute(&decide).await.unwrap(),
+        CommandOutcome::Applied { .. }
+    ));
+    // The ERP raises the budget past the finance threshold.
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}/approvals/{}/amend", sim.erp_url(), req.id))
+        .bearer_auth("demo-token")
+        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+        .json(&serde_json::json!({"budget": 150_000.0, "reason": "top-up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let after = c
+        .approvals()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|r| r.id == req.id)
+        .expect("still pending");
+    let finance = after.steps.iter().find(|s| s.id == "finance");
+    assert!(
+        finance.is_some_and(|s| s.rule == mops::domain::StepRule::All),
+        "150k needs every finance approver: {:?}",
+        after.steps
+    );
+    assert!(
+        after.steps.iter().all(|s| s.decisions.is_empty()),
+        "earlier sign-offs are void: {:?}",
+        after.steps
+    );
+    assert_eq!(
+        after.current_step().map(|s| s.id.as_str()),
+        Some("marketing")
+    );
+
+    // Past the deadline nobody signed: the step escalates to its head.
+    sim.advance(after.deadline - sim.now() + chrono::Duration::minutes(1));
+    let late = c.approvals().await.unwrap().items;
+    if let Some(r) = late.iter().find(|r| r.id == req.id) {
+        let step = r.current_step().expect("pending step");
+        assert!(
+            step.approvers
+                .iter()
+                .any(|a| a == &format!("head-of-{}", step.id)),
+            "{:?}",
+            step.approvers
+        );
+    }
+    let overdue: Vec<_> = late.iter().filter(|r| r.deadline < sim.now()).collect();
+    assert!(
+        !overdue.is_empty(),
+        "the scripted finance request waits for a human"
+    );
+    assert!(
+        overdue.iter().all(|r| r
+            .current_step()
+            .is_some_and(|s| s.approvers.iter().any(|a| a.starts_with("head-of-")))),
+        "every overdue request is escalated: {overdue:?}"
+    );
+    sim.shutdown();
+}

@@ -17,6 +17,7 @@ pub fn router() -> Router<SimState> {
     Router::new()
         .route("/stock", get(stock))
         .route("/approvals", get(approvals))
+        .route("/approvals/{id}/amend", post(amend))
         .route("/approvals/{id}/steps/{step}/decision", post(decide))
 }
 
@@ -47,6 +48,21 @@ async fn approvals(State(sim): State<SimState>, headers: HeaderMap, Q(q): Q<Quer
     let (list, now) = sim.with_world(|w| (w.approvals(all), w.now()));
     let (items, next) = http::slice(&list, offset, limit);
     http::list(&headers, &items, next, now)
+}
+
+#[derive(Deserialize)]
+struct AmendBody {
+    budget: f64,
+    #[allow(dead_code)]
+    reason: Option<String>,
+}
+
+/// The ERP-side change of a request (e.g. a budget top-up): earlier
+/// sign-offs are void and the chain is rebuilt.
+async fn amend(State(sim): State<SimState>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let req: AmendBody = http::parse_body(&body)?;
+    let request = sim.with_world(|w| w.amend_request(&id, req.budget))?;
+    http::json_ok(StatusCode::OK, &json!({ "request": request }))
 }
 
 #[derive(Deserialize)]

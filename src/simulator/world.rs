@@ -356,4 +356,8 @@ impl World {
         self.approvals
             .decide(id, step, verdict, actor, reason, self.now)
     }
+
+    pub fn amend_request(&mut self, id: &str, budget: f64) -> Result<ApprovalRequest, WorldError> {
+        self.approvals.amend(id, budget, self.now)
+    }
 }

@@ -229,6 +229,68 @@ impl Approvals {
                 e.ready_at = due;
             }
         }
+        self.escalate(now);
+    }
+
+    /// Past its deadline, a pending request's current step is escalated:
+    /// the head of that function joins its approvers (once).
+    fn escalate(&mut self, now: DateTime<Utc>) {
+        for e in self.entries.iter_mut() {
+            if e.req.status != ApprovalStatus::Pending || now <= e.req.deadline {
+                continue;
+            }
+            if let Some(step) = e
+                .req
+                .steps
+                .iter_mut()
+                .find(|s| s.status == ApprovalStatus::Pending)
+            {
+                let head = format!("head-of-{}", step.id);
+                if !step.approvers.contains(&head) {
+                    step.approvers.push(head);
+                }
+            }
+        }
+    }
+
+    /// The ERP changed a pending request (new budget): every earlier
+    /// sign-off is void and the chain is rebuilt from the policy.
+    pub fn amend(
+        &mut self,
+        id: &str,
+        budget: f64,
+        now: DateTime<Utc>,
+    ) -> Result<ApprovalRequest, WorldError> {
+        let e = self
+            .entries
+            .iter_mut()
+            .find(|e| e.req.id == id)
+            .ok_or_else(|| WorldError::NotFound(format!("no approval request {id}")))?;
+        if e.req.status != ApprovalStatus::Pending {
+            let last = e
+                .req
+                .steps
+                .iter()
+                .flat_map(|s| &s.decisions)
+                .max_by_key(|d| d.at);
+            return Err(WorldError::conflict(
+                format!("request {id} is already {}", e.req.status.as_str()),
+                e.req.status.as_str(),
+                last.map(|d| (d.by.clone(), d.at)),
+            ));
+        }
+        if !(budget.is_finite() && budget > 0.0) {
+            return Err(WorldError::Invalid {
+                message: format!("budget must be positive, got {budget}"),
+                details: serde_json::json!({ "budget": budget }),
+            });
+        }
+        let regulated = e.req.steps.iter().any(|s| s.id == "legal");
+        e.req.budget = budget;
+        e.req.steps = steps_for(budget, regulated);
+        // Simulated approvers take the rebuilt chain from the start again.
+        e.ready_at = now;
+        Ok(e.req.clone())
     }
 
     pub fn list(&self, all: bool) -> Vec<ApprovalRequest> {
