@@ -66,6 +66,8 @@ pub struct AppContext {
     pub request_preview: Option<RequestPreview>,
     /// The newest audit entries at start, for the detail view's history.
     pub audit: Vec<crate::domain::AuditEntry>,
+    /// The chain policy, to say why each approval step is there.
+    pub chain_policy: crate::domain::approval_policy::ChainPolicy,
     pub theme: ui::theme::Theme,
     /// Last known state from the cache, shown (as stale) until pollers report.
     pub initial: Snapshot,
@@ -101,6 +103,7 @@ impl Default for AppContext {
             },
             request_preview: None,
             audit: Vec::new(),
+            chain_policy: Default::default(),
             theme: ui::theme::Theme::default(),
             initial: Snapshot::default(),
             stale_after: chrono::Duration::minutes(5),
@@ -152,6 +155,7 @@ pub struct AppState {
     pub principal: crate::domain::Principal,
     pub request_preview: Option<RequestPreview>,
     pub audit: Vec<crate::domain::AuditEntry>,
+    pub chain_policy: crate::domain::approval_policy::ChainPolicy,
     pub stale_after: chrono::Duration,
     pub keymap: Keymap,
     /// What the screen shows. While frozen this is a copy that polls do not
@@ -224,6 +228,7 @@ impl AppState {
             principal: ctx.principal,
             request_preview: ctx.request_preview,
             audit: ctx.audit,
+            chain_policy: ctx.chain_policy,
             stale_after: ctx.stale_after,
             keymap: ctx.keymap,
             snapshot: Arc::new(ctx.initial),

@@ -92,6 +92,9 @@ pub struct ConfigFile {
     /// Anomaly, throttle and health policy (docs/analytics.md), e.g.
     /// `[analytics.throttle] mode = "auto"`.
     pub analytics: Option<crate::analytics::Policy>,
+    /// The approval chain policy the ERP applies, shown per step in the
+    /// console (`[approvals] finance_threshold = 50000`).
+    pub approvals: Option<crate::domain::approval_policy::ChainPolicy>,
 }
 
 /// A fully resolved profile: what the console and headless commands run with.
@@ -115,6 +118,8 @@ pub struct Profile {
     pub keys: BTreeMap<String, Vec<String>>,
     /// `[analytics]` from the file; defaults otherwise.
     pub policy: crate::analytics::Policy,
+    /// `[approvals]` from the file; defaults otherwise.
+    pub chain: crate::domain::approval_policy::ChainPolicy,
 }
 
 impl Profile {
@@ -211,6 +216,7 @@ pub fn resolve(
     let mut profile = build_profile(&name, pf, cli, env)?;
     profile.keys = keys;
     profile.policy = file.analytics.unwrap_or_default();
+    profile.chain = file.approvals.clone().unwrap_or_default();
     Ok(profile)
 }
 
@@ -305,6 +311,7 @@ fn build_profile(
         low_bandwidth: cli.low_bandwidth || pf.low_bandwidth.unwrap_or(false),
         keys: BTreeMap::new(),
         policy: crate::analytics::Policy::default(),
+        chain: Default::default(),
     })
 }
 

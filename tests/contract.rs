@@ -498,3 +498,32 @@ async fn a_changed_request_voids_sign_offs_and_overdue_steps_escalate() {
     );
     sim.shutdown();
 }
+
+#[tokio::test]
+async fn the_scenario_sets_the_erp_chain_policy() {
+    let scenario = mops::simulator::Scenario::parse(
+        "[approvals]\nfinance_threshold = 1.0\nfinance_all_threshold = 1e12\n",
+    )
+    .unwrap();
+    let mut cfg = SimConfig::from_opts(&SimOpts {
+        scenario: None,
+        seed: Some(4),
+        campaigns: Some(20),
+        speed: Some(0.0),
+        dialect: None,
+    })
+    .unwrap();
+    cfg.speed = 0.0;
+    cfg.scenario = scenario;
+    let sim = simulator::spawn(cfg).await.unwrap();
+    sim.advance(chrono::Duration::hours(12));
+    let all = client(&sim).approvals().await.unwrap().items;
+    assert!(!all.is_empty());
+    for r in &all {
+        assert!(
+            r.steps.iter().any(|s| s.id == "finance"),
+            "every budget is at or above 1: {r:?}"
+        );
+    }
+    sim.shutdown();
+}

@@ -93,6 +93,7 @@ pub async fn run(profile: Profile) -> Result<()> {
         principal: profile.principal(),
         request_preview: Some(preview(client.clone(), &profile.actor)),
         audit: recent_audit(&store),
+        chain_policy: profile.chain.clone(),
         theme,
         initial: cached,
         stale_after: profile.stale_after,

@@ -47,6 +47,7 @@ pub async fn run(args: DemoArgs, overrides: &Overrides) -> Result<()> {
         low_bandwidth: overrides.low_bandwidth,
         keys: Default::default(),
         policy: demo_policy(),
+        chain: Default::default(),
     };
     tracing::info!(url = %sim.base_url(), "demo simulator started");
     let result = super::console::run(profile).await;

@@ -246,3 +246,25 @@ fn analytics_policy_comes_from_the_file() {
     );
     assert_eq!(p.policy.throttle.pause_below_days, 1.5);
 }
+
+#[test]
+fn approval_chain_policy_comes_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        "[approvals]\nfinance_threshold = 20000\n[profiles.default]\n",
+    );
+    let cli = Overrides {
+        config: Some(cfg),
+        ..Default::default()
+    };
+    let env = env_of(&[
+        ("MOPS_MARKETING_URL", "http://a"),
+        ("MOPS_CRM_URL", "http://b"),
+        ("MOPS_ERP_URL", "http://c"),
+    ]);
+    let p = resolve(&cli, &env).unwrap();
+    assert_eq!(p.chain.finance_threshold, 20_000.0);
+    assert_eq!(p.chain.explain("finance", 25_000.0), "budget 25000 ≥ 20000");
+}

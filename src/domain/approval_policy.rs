@@ -44,6 +44,22 @@ pub struct StepTemplate {
 }
 
 impl ChainPolicy {
+    /// Why a step of this id is in a chain for a request of this budget,
+    /// as shown next to the step in the console.
+    pub fn explain(&self, step_id: &str, budget: f64) -> String {
+        match step_id {
+            "marketing" => "every request".into(),
+            "finance" if budget >= self.finance_all_threshold => format!(
+                "budget {budget:.0} ≥ {:.0}: every finance approver",
+                self.finance_all_threshold
+            ),
+            "finance" => format!("budget {budget:.0} ≥ {:.0}", self.finance_threshold),
+            "margin" => format!("discount above {:.0}%", self.margin_discount_pct),
+            "legal" => "regulated content".into(),
+            _ => String::new(),
+        }
+    }
+
     pub fn steps(&self, f: RequestFacts) -> Vec<StepTemplate> {
         let mut out = vec![StepTemplate {
             id: "marketing",
@@ -131,6 +147,20 @@ mod tests {
                 "{budget} {discount} {regulated}"
             );
         }
+    }
+
+    #[test]
+    fn explanations_name_the_rule() {
+        let p = ChainPolicy {
+            finance_threshold: 10_000.0,
+            ..ChainPolicy::default()
+        };
+        assert_eq!(p.explain("finance", 12_000.0), "budget 12000 ≥ 10000");
+        assert!(
+            p.explain("finance", 150_000.0)
+                .contains("every finance approver")
+        );
+        assert_eq!(p.explain("legal", 1.0), "regulated content");
     }
 
     #[test]

@@ -185,6 +185,9 @@ pub struct Scenario {
     pub faults: FaultSet,
     #[serde(default, rename = "incident")]
     pub incidents: Vec<Incident>,
+    /// The ERP's approval chain policy (`[approvals]`), defaults otherwise.
+    #[serde(default)]
+    pub approvals: Option<crate::domain::approval_policy::ChainPolicy>,
 }
 
 pub const DEMO_TOML: &str = include_str!("../../examples/scenarios/demo.toml");

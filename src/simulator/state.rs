@@ -103,6 +103,8 @@ impl SimState {
             config.start,
             &config.scenario.incidents,
         )?;
+        let mut world = world;
+        world.set_chain_policy(config.scenario.approvals.clone().unwrap_or_default());
         let now = Instant::now();
         Ok(SimState {
             inner: Arc::new(Inner {

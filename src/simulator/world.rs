@@ -357,6 +357,11 @@ impl World {
             .decide(id, step, verdict, actor, reason, self.now)
     }
 
+    /// The chain policy the ERP applies to requests from now on.
+    pub fn set_chain_policy(&mut self, policy: crate::domain::approval_policy::ChainPolicy) {
+        self.approvals.policy = policy;
+    }
+
     pub fn amend_request(&mut self, id: &str, budget: f64) -> Result<ApprovalRequest, WorldError> {
         self.approvals.amend(id, budget, self.now)
     }

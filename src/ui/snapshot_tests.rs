@@ -400,6 +400,10 @@ fn detail_shows_the_approval_chain_and_the_command_history() {
     let t = draw(&s, &Theme::default(), 160, 48);
     let screen = text(t.backend().buffer());
     assert!(screen.contains("approval  ar-101 pending"), "{screen}");
+    assert!(
+        screen.contains("[every request]"),
+        "why each step is there: {screen}"
+    );
     assert!(screen.contains("waiting on"), "{screen}");
     assert!(
         screen.contains("pause applied by dora: stock check"),

@@ -31,6 +31,8 @@ pub struct Approvals {
     epoch: DateTime<Utc>,
     next_k: u64,
     entries: Vec<Entry>,
+    /// Which steps a chain needs (the scenario's `[approvals]`, or defaults).
+    pub policy: ChainPolicy,
 }
 
 fn step(id: &str, approvers: &[&str], rule: StepRule) -> ApprovalStep {
@@ -46,13 +48,13 @@ fn step(id: &str, approvers: &[&str], rule: StepRule) -> ApprovalStep {
     }
 }
 
-pub fn steps_for(budget: f64, regulated: bool) -> Vec<ApprovalStep> {
+pub fn steps_for(policy: &ChainPolicy, budget: f64, regulated: bool) -> Vec<ApprovalStep> {
     let facts = RequestFacts {
         budget,
         discount_pct: 0.0,
         regulated,
     };
-    ChainPolicy::default()
+    policy
         .steps(facts)
         .into_iter()
         .map(|t| {
@@ -113,6 +115,7 @@ impl Approvals {
             epoch,
             next_k: 0,
             entries: Vec::new(),
+            policy: ChainPolicy::default(),
         }
     }
 
@@ -140,7 +143,7 @@ impl Approvals {
             created_at: at,
             deadline: at + Duration::hours(24),
             status: ApprovalStatus::Pending,
-            steps: steps_for(budget, false),
+            steps: steps_for(&self.policy, budget, false),
         };
         sign(
             &mut req,
@@ -186,7 +189,7 @@ impl Approvals {
                     created_at: at,
                     deadline: at + Duration::hours(48),
                     status: ApprovalStatus::Pending,
-                    steps: steps_for(budget, regulated),
+                    steps: steps_for(&self.policy, budget, regulated),
                 },
                 manual: false,
                 ready_at: at,
@@ -287,7 +290,7 @@ impl Approvals {
         }
         let regulated = e.req.steps.iter().any(|s| s.id == "legal");
         e.req.budget = budget;
-        e.req.steps = steps_for(budget, regulated);
+        e.req.steps = steps_for(&self.policy, budget, regulated);
         // Simulated approvers take the rebuilt chain from the start again.
         e.ready_at = now;
         Ok(e.req.clone())
@@ -393,7 +396,7 @@ mod tests {
     #[test]
     fn steps_follow_budget_and_regulation() {
         let ids = |b, r| {
-            steps_for(b, r)
+            steps_for(&ChainPolicy::default(), b, r)
                 .into_iter()
                 .map(|s| s.id)
                 .collect::<Vec<_>>()
@@ -401,8 +404,9 @@ mod tests {
         assert_eq!(ids(10_000.0, false), ["marketing"]);
         assert_eq!(ids(50_000.0, false), ["marketing", "finance"]);
         assert_eq!(ids(10_000.0, true), ["marketing", "legal"]);
-        assert_eq!(steps_for(99_999.0, false)[1].rule, StepRule::AnyOne);
-        assert_eq!(steps_for(100_000.0, false)[1].rule, StepRule::All);
+        let p = ChainPolicy::default();
+        assert_eq!(steps_for(&p, 99_999.0, false)[1].rule, StepRule::AnyOne);
+        assert_eq!(steps_for(&p, 100_000.0, false)[1].rule, StepRule::All);
     }
 
     #[test]

@@ -287,13 +287,20 @@ fn approval_lines(c: &Campaign, state: &AppState, theme: &Theme, lines: &mut Vec
             .iter()
             .map(|s| {
                 let by: Vec<&str> = s.decisions.iter().map(|d| d.by.as_str()).collect();
+                let why = state.chain_policy.explain(&s.id, r.budget);
+                let step = if why.is_empty() {
+                    s.id.clone()
+                } else {
+                    format!("{} [{why}]", s.id)
+                };
+                let s_id = &step;
                 match s.status {
-                    ApprovalStatus::Approved => format!("{} {} {}", s.id, g.ok, by.join(",")),
+                    ApprovalStatus::Approved => format!("{s_id} {} {}", g.ok, by.join(",")),
                     ApprovalStatus::Rejected => {
-                        format!("{} {} {}", s.id, g.critical, by.join(","))
+                        format!("{s_id} {} {}", g.critical, by.join(","))
                     }
                     ApprovalStatus::Pending => {
-                        format!("{} (waiting on {})", s.id, s.waiting_on().join(", "))
+                        format!("{s_id} (waiting on {})", s.waiting_on().join(", "))
                     }
                 }
             })
