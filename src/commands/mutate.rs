@@ -161,15 +161,24 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     }
     let key = cmd.idempotency_key.clone();
     let client = world::client(profile)?;
+    if !cmd.status.is_final()
+        && let Some(why) = decision_refusal(profile, &cmd.kind, &client).await
+    {
+        eprintln!("mops: {why}");
+        audit_refusal_in(&store, profile, &cmd.kind, cmd.reason.as_deref(), &why);
+        return Ok(EXIT_FAILED);
+    }
     if !cmd.status.is_final() {
         let guards = compliance_guards(&cmd.kind, &client, &store).await;
         if !guards.is_empty() {
             let reason = cmd.reason.as_deref().map(str::trim).unwrap_or_default();
             if !req.opts.override_compliance || reason.is_empty() {
-                eprintln!(
-                    "mops: refused: compliance override needed: {}; pass --override-compliance with a --reason (both are audited)",
+                let why = format!(
+                    "refused: compliance override needed: {}; pass --override-compliance with a --reason (both are audited)",
                     guards.join("; ")
                 );
+                eprintln!("mops: {why}");
+                audit_refusal_in(&store, profile, &cmd.kind, cmd.reason.as_deref(), &why);
                 return Ok(EXIT_FAILED);
             }
             eprintln!("mops: compliance override recorded: {}", guards.join("; "));
@@ -191,12 +200,44 @@ pub async fn submit(req: Request, profile: &Profile) -> Result<u8> {
     Ok(report(&ours, req.opts.output))
 }
 
+/// Four-eyes, scope and chain-order rules for a decision, checked on the
+/// chain as the ERP has it now. When the ERP cannot be read the server's own
+/// check (403/409) still stands.
+async fn decision_refusal(
+    profile: &Profile,
+    kind: &CommandKind,
+    client: &Backend,
+) -> Option<String> {
+    if !matches!(kind, CommandKind::Decide { .. }) {
+        return None;
+    }
+    let Ok(crate::connectors::vendor::Supported::Yes(listed)) = client.approvals().await else {
+        return None;
+    };
+    let snapshot = Snapshot {
+        approvals: listed.items,
+        ..Snapshot::default()
+    };
+    authorize(&profile.principal(), kind, &snapshot)
+        .err()
+        .map(|d| format!("refused: {d}"))
+}
+
 /// A refused command is audited too (who tried what, and why not), when the
 /// data directory is free; a console holding it keeps its own trail.
 fn audit_refusal(profile: &Profile, kind: &CommandKind, reason: Option<&str>, why: &str) {
-    let Ok((Some(store), _)) = world::open_store(profile) else {
-        return;
-    };
+    if let Ok((Some(store), _)) = world::open_store(profile) {
+        audit_refusal_in(&store, profile, kind, reason, why);
+    }
+}
+
+fn audit_refusal_in(
+    store: &Store,
+    profile: &Profile,
+    kind: &CommandKind,
+    reason: Option<&str>,
+    why: &str,
+) {
     let entry = crate::store::NewAuditEntry {
         at: Utc::now(),
         actor: profile.actor.clone(),

@@ -455,3 +455,44 @@ async fn throttle_override_holds_a_level_until_it_expires_and_is_audited() {
         "{lines:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_are_checked_locally_against_the_live_chain() {
+    let env = support::start(false).await;
+    env.sim.advance(chrono::Duration::minutes(20));
+    // apr-fin-1 waits on finance; an approver with only the legal scope is
+    // refused before anything is queued, and the refusal is audited.
+    let wrong_scope = env
+        .mops_scoped(
+            "lena.s",
+            "approver",
+            "legal",
+            &["approve", "apr-fin-1", "--reason", "ok"],
+        )
+        .await;
+    assert_eq!(wrong_scope.code, 2, "{wrong_scope:?}");
+    assert!(
+        wrong_scope
+            .stderr
+            .contains("finance.approve approval scope"),
+        "{wrong_scope:?}"
+    );
+    // maria.k signed the marketing step: four-eyes forbids a second step.
+    let second_step = env
+        .mops_as(
+            "maria.k",
+            "approver",
+            &["approve", "apr-fin-1", "--reason", "ok"],
+        )
+        .await;
+    assert_eq!(second_step.code, 2, "{second_step:?}");
+    assert!(second_step.stderr.contains("four-eyes"), "{second_step:?}");
+    let trail = audit(&env.mops(&["audit", "export"]).await.stdout);
+    assert_eq!(
+        trail.iter().filter(|e| e["outcome"] == "refused").count(),
+        2,
+        "{trail:?}"
+    );
+    let pending = env.mops(&["outbox", "list", "-o", "json"]).await;
+    assert_eq!(pending.json(), serde_json::json!([]), "{pending:?}");
+}

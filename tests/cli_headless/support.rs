@@ -104,7 +104,13 @@ impl Env {
         self.mops_as("ana", "operator", args).await
     }
 
+    /// Run as `actor` with `role` and every approval scope.
     pub async fn mops_as(&self, actor: &str, role: &str, args: &[&str]) -> Run {
+        self.mops_scoped(actor, role, "marketing,finance,legal,margin", args)
+            .await
+    }
+
+    pub async fn mops_scoped(&self, actor: &str, role: &str, scopes: &str, args: &[&str]) -> Run {
         let home = self.home.path();
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mops"));
         for var in [
@@ -132,6 +138,7 @@ impl Env {
             .env("MOPS_TOKEN", "demo-token")
             .env("MOPS_ACTOR", actor)
             .env("MOPS_ROLE", role)
+            .env("MOPS_SCOPES", scopes)
             .stdin(std::process::Stdio::null())
             .output()
             .await
