@@ -19,19 +19,10 @@ use crate::sync::spawn_pollers;
 use crate::terminal;
 use crate::ui::theme::Theme;
 
-/// Open the data directory, failing with an operator-readable message.
+/// Open the data directory; the console needs it exclusively, so a second
+/// console fails here with the store's message.
 pub fn open_store(profile: &Profile) -> Result<Store> {
-    std::fs::create_dir_all(&profile.data_dir).wrap_err_with(|| {
-        format!(
-            "cannot create data directory {}",
-            profile.data_dir.display()
-        )
-    })?;
-    let (store, report) = Store::open(&profile.data_dir)?;
-    if let Some(why) = report.cache_reset {
-        tracing::warn!(%why, "cache was reset and will be rebuilt from the APIs");
-    }
-    Ok(store)
+    Ok(super::world::try_open_store(profile)??)
 }
 
 pub fn client_for(profile: &Profile) -> Result<Arc<Backend>> {

@@ -48,21 +48,28 @@ pub fn client(profile: &Profile) -> Result<Backend> {
     ))
 }
 
-/// The data directory, or `None` (with the reason) while a console holds it.
-pub fn open_store(profile: &Profile) -> Result<(Option<Store>, Option<String>)> {
+/// Create the data directory and open the store there; a reset cache is
+/// logged. The inner error is the store's, for callers that treat a lock
+/// differently (headless reads go on without the cache).
+pub fn try_open_store(profile: &Profile) -> Result<Result<Store, StoreError>> {
     std::fs::create_dir_all(&profile.data_dir).wrap_err_with(|| {
         format!(
             "cannot create data directory {}",
             profile.data_dir.display()
         )
     })?;
-    match Store::open(&profile.data_dir) {
-        Ok((store, report)) => {
-            if let Some(why) = report.cache_reset {
-                tracing::warn!(%why, "cache was reset and will be rebuilt from the APIs");
-            }
-            Ok((Some(store), None))
+    Ok(Store::open(&profile.data_dir).map(|(store, report)| {
+        if let Some(why) = report.cache_reset {
+            tracing::warn!(%why, "cache was reset and will be rebuilt from the APIs");
         }
+        store
+    }))
+}
+
+/// The data directory, or `None` (with the reason) while a console holds it.
+pub fn open_store(profile: &Profile) -> Result<(Option<Store>, Option<String>)> {
+    match try_open_store(profile)? {
+        Ok(store) => Ok((Some(store), None)),
         Err(StoreError::Locked { dir }) => Ok((
             None,
             Some(format!(

@@ -3,6 +3,13 @@ use std::os::unix::fs::PermissionsExt;
 
 use super::*;
 
+/// The three base URLs, which every resolvable profile needs.
+const URLS: &[(&str, &str)] = &[
+    ("MOPS_MARKETING_URL", "http://a"),
+    ("MOPS_CRM_URL", "http://b"),
+    ("MOPS_ERP_URL", "http://c"),
+];
+
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = pairs
         .iter()
@@ -234,12 +241,7 @@ fn analytics_policy_comes_from_the_file() {
         config: Some(cfg),
         ..Default::default()
     };
-    let env = env_of(&[
-        ("MOPS_MARKETING_URL", "http://a"),
-        ("MOPS_CRM_URL", "http://b"),
-        ("MOPS_ERP_URL", "http://c"),
-    ]);
-    let p = resolve(&cli, &env).unwrap();
+    let p = resolve(&cli, &env_of(URLS)).unwrap();
     assert_eq!(
         p.policy.throttle.mode,
         crate::analytics::throttle::ThrottleMode::Auto
@@ -259,12 +261,7 @@ fn approval_chain_policy_comes_from_the_file() {
         config: Some(cfg),
         ..Default::default()
     };
-    let env = env_of(&[
-        ("MOPS_MARKETING_URL", "http://a"),
-        ("MOPS_CRM_URL", "http://b"),
-        ("MOPS_ERP_URL", "http://c"),
-    ]);
-    let p = resolve(&cli, &env).unwrap();
+    let p = resolve(&cli, &env_of(URLS)).unwrap();
     assert_eq!(p.chain.finance_threshold, 20_000.0);
     assert_eq!(p.chain.explain("finance", 25_000.0), "budget 25000 ≥ 20000");
 }
